@@ -1,0 +1,462 @@
+"""Each patch of tools/emulator/patches, proved through boto3 and, where the moto bug showed
+through an Ansible module, through real ansible-playbook runs of that module (second run and
+``--check`` on the converged state must report no change)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+REPO = Path(__file__).resolve().parents[2]
+ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
+TAGS = {"stack": "emulator-test", "env": "test", "managed-by": "pytest"}
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def error_code(error: pytest.ExceptionInfo[ClientError]) -> str:
+    code: str = error.value.response["Error"]["Code"]
+    return code
+
+
+def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Key": key, "Value": value} for key, value in tags.items()]
+
+
+def run_playbook(
+    emulator: Any, tmp_path: Path, playbook: str, extra_vars: dict[str, Any], *flags: str
+) -> dict[str, bool]:
+    """Run a localhost playbook against the emulator; return {task name: changed}."""
+    path = tmp_path / "playbook.yml"
+    path.write_text(playbook)
+    variables = {**extra_vars, "ansible_python_interpreter": sys.executable}
+    env = {
+        **os.environ,
+        **emulator.env,
+        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+        "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+    }
+    command = [str(ANSIBLE_PLAYBOOK), "-i", "localhost,", "-c", "local", str(path)]
+    command += ["-e", json.dumps(variables), *flags]
+    result = subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=180, check=False
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    changed: dict[str, bool] = {}
+    for task in report["plays"][0]["tasks"]:
+        outcome = task["hosts"]["localhost"]
+        changed[task["task"]["name"]] = bool(outcome.get("changed"))
+    return changed
+
+
+def assert_converges(emulator: Any, tmp_path: Path, playbook: str, extra: dict[str, Any]) -> None:
+    """First run changes something; the second run and --check on the result change nothing."""
+    first = run_playbook(emulator, tmp_path, playbook, extra)
+    assert all(first.values()), first
+    second = run_playbook(emulator, tmp_path, playbook, extra)
+    assert not any(second.values()), second
+    check = run_playbook(emulator, tmp_path, playbook, extra, "--check")
+    assert not any(check.values()), check
+
+
+def make_vpc(ec2: Any, cidr: str = "10.77.0.0/16") -> str:
+    vpc_id: str = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+    return vpc_id
+
+
+def make_subnet(ec2: Any, vpc_id: str, cidr: str = "10.77.1.0/24") -> str:
+    subnet_id: str = ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr)["Subnet"]["SubnetId"]
+    return subnet_id
+
+
+def make_attached_vgw(ec2: Any, vpc_id: str) -> str:
+    vgw_id: str = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    ec2.attach_vpn_gateway(VpcId=vpc_id, VpnGatewayId=vgw_id)
+    return vgw_id
+
+
+def make_cgw(ec2: Any, ip_address: str, tags: dict[str, str] | None = None) -> str:
+    spec = [{"ResourceType": "customer-gateway", "Tags": tag_list(tags)}] if tags else []
+    gateway = ec2.create_customer_gateway(
+        Type="ipsec.1", PublicIp=ip_address, BgpAsn=65010, TagSpecifications=spec
+    )["CustomerGateway"]
+    cgw_id: str = gateway["CustomerGatewayId"]
+    return cgw_id
+
+
+def tags_of_type(ec2: Any, resource_id: str, resource_type: str) -> dict[str, str]:
+    filters = [
+        {"Name": "resource-id", "Values": [resource_id]},
+        {"Name": "resource-type", "Values": [resource_type]},
+    ]
+    found = ec2.describe_tags(Filters=filters)["Tags"]
+    assert {tag["ResourceType"] for tag in found} <= {resource_type}
+    return {tag["Key"]: tag["Value"] for tag in found}
+
+
+# --- ec2_tag_resource_types ------------------------------------------------------------------
+
+
+def test_tag_resource_types_are_the_aws_names(emulator: Any) -> None:
+    ec2 = emulator.client("ec2")
+    subnet_id = make_subnet(ec2, make_vpc(ec2))
+    eip = ec2.allocate_address(
+        Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": tag_list(TAGS)}]
+    )
+    nat = ec2.create_nat_gateway(
+        SubnetId=subnet_id,
+        AllocationId=eip["AllocationId"],
+        TagSpecifications=[{"ResourceType": "natgateway", "Tags": tag_list(TAGS)}],
+    )["NatGateway"]
+    assert tags_of_type(ec2, eip["AllocationId"], "elastic-ip") == TAGS
+    assert tags_of_type(ec2, nat["NatGatewayId"], "natgateway") == TAGS
+    assert tags_of_type(ec2, nat["NatGatewayId"], "nat-gateway") == {}
+
+
+NAT_AND_EIP = """
+- name: NAT gateway and Elastic IP with tags
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: eip
+      amazon.aws.ec2_eip:
+        in_vpc: true
+        reuse_existing_ip_allowed: true
+        tag_name: Name
+        tag_value: "{{ name }}"
+        tags: "{{ tags | combine({'Name': name}) }}"
+    - name: nat
+      amazon.aws.ec2_vpc_nat_gateway:
+        subnet_id: "{{ subnet_id }}"
+        if_exist_do_not_create: true
+        wait: true
+        tags: "{{ tags | combine({'Name': name}) }}"
+"""
+
+
+@pytest.mark.slow
+def test_nat_gateway_and_eip_with_tags_converge(emulator: Any, tmp_path: Path) -> None:
+    ec2 = emulator.client("ec2")
+    subnet_id = make_subnet(ec2, make_vpc(ec2))
+    extra = {"subnet_id": subnet_id, "name": unique("nat"), "tags": TAGS}
+    assert_converges(emulator, tmp_path, NAT_AND_EIP, extra)
+
+
+# --- vpn_connection_routes -------------------------------------------------------------------
+
+
+def make_vpn(ec2: Any, ip_address: str) -> str:
+    vgw_id = make_attached_vgw(ec2, make_vpc(ec2))
+    vpn = ec2.create_vpn_connection(
+        Type="ipsec.1",
+        CustomerGatewayId=make_cgw(ec2, ip_address),
+        VpnGatewayId=vgw_id,
+        Options={"StaticRoutesOnly": True},
+    )["VpnConnection"]
+    vpn_id: str = vpn["VpnConnectionId"]
+    return vpn_id
+
+
+def vpn_routes(ec2: Any, vpn_id: str) -> list[dict[str, str]]:
+    [vpn] = ec2.describe_vpn_connections(VpnConnectionIds=[vpn_id])["VpnConnections"]
+    routes: list[dict[str, str]] = vpn["Routes"]
+    return routes
+
+
+def test_vpn_connection_routes_and_options(emulator: Any) -> None:
+    ec2 = emulator.client("ec2")
+    vpn_id = make_vpn(ec2, "203.0.113.21")
+    [vpn] = ec2.describe_vpn_connections(VpnConnectionIds=[vpn_id])["VpnConnections"]
+    assert vpn["Options"]["StaticRoutesOnly"] is True
+    assert vpn["Routes"] == []
+
+    for cidr in ("172.16.0.0/16", "172.17.0.0/16"):
+        ec2.create_vpn_connection_route(VpnConnectionId=vpn_id, DestinationCidrBlock=cidr)
+    assert vpn_routes(ec2, vpn_id) == [
+        {"DestinationCidrBlock": "172.16.0.0/16", "Source": "Static", "State": "available"},
+        {"DestinationCidrBlock": "172.17.0.0/16", "Source": "Static", "State": "available"},
+    ]
+
+    ec2.delete_vpn_connection_route(VpnConnectionId=vpn_id, DestinationCidrBlock="172.16.0.0/16")
+    assert [r["DestinationCidrBlock"] for r in vpn_routes(ec2, vpn_id)] == ["172.17.0.0/16"]
+
+
+@pytest.mark.parametrize(
+    ("action", "vpn", "cidr", "code"),
+    [
+        ("delete", "known", "10.9.0.0/16", "InvalidRoute.NotFound"),
+        ("create", "unknown", "10.9.0.0/16", "InvalidVpnConnectionID.NotFound"),
+        ("create", "known", "10.9.0.1/16", "InvalidParameterValue"),
+    ],
+)
+def test_vpn_connection_route_errors(
+    emulator: Any, action: str, vpn: str, cidr: str, code: str
+) -> None:
+    ec2 = emulator.client("ec2")
+    vpn_id = make_vpn(ec2, "203.0.113.22") if vpn == "known" else "vpn-0123456789abcdef0"
+    call = getattr(ec2, f"{action}_vpn_connection_route")
+    with pytest.raises(ClientError) as error:
+        call(VpnConnectionId=vpn_id, DestinationCidrBlock=cidr)
+    assert error_code(error) == code
+
+
+VPN_STATIC = """
+- name: Static-routes VPN connection
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: vpn
+      amazon.aws.ec2_vpc_vpn:
+        customer_gateway_id: "{{ cgw_id }}"
+        vpn_gateway_id: "{{ vgw_id }}"
+        static_only: true
+        routes: [172.16.0.0/16, 172.17.0.0/16]
+        delay: 1
+        tags: "{{ tags }}"
+"""
+
+
+@pytest.mark.slow
+def test_ec2_vpc_vpn_static_routes_converge(emulator: Any, tmp_path: Path) -> None:
+    ec2 = emulator.client("ec2")
+    vgw_id = make_attached_vgw(ec2, make_vpc(ec2))
+    cgw_id = make_cgw(ec2, "203.0.113.23")
+    extra = {"cgw_id": cgw_id, "vgw_id": vgw_id, "tags": TAGS}
+    assert_converges(emulator, tmp_path, VPN_STATIC, extra)
+    filters = [{"Name": "vpn-gateway-id", "Values": [vgw_id]}]
+    [vpn] = ec2.describe_vpn_connections(Filters=filters)["VpnConnections"]
+    assert sorted(r["DestinationCidrBlock"] for r in vpn["Routes"]) == [
+        "172.16.0.0/16",
+        "172.17.0.0/16",
+    ]
+    assert vpn["Options"]["StaticRoutesOnly"] is True
+
+
+# --- vgw_route_propagation -------------------------------------------------------------------
+
+
+def propagating(ec2: Any, table_id: str) -> list[dict[str, str]]:
+    [table] = ec2.describe_route_tables(RouteTableIds=[table_id])["RouteTables"]
+    vgws: list[dict[str, str]] = table["PropagatingVgws"]
+    return vgws
+
+
+def test_vgw_route_propagation(emulator: Any) -> None:
+    ec2 = emulator.client("ec2")
+    vpc_id = make_vpc(ec2)
+    vgw_id = make_attached_vgw(ec2, vpc_id)
+    table_id = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    assert propagating(ec2, table_id) == []
+
+    for _ in range(2):
+        ec2.enable_vgw_route_propagation(RouteTableId=table_id, GatewayId=vgw_id)
+    assert propagating(ec2, table_id) == [{"GatewayId": vgw_id}]
+
+    ec2.disable_vgw_route_propagation(RouteTableId=table_id, GatewayId=vgw_id)
+    assert propagating(ec2, table_id) == []
+
+
+def test_vgw_route_propagation_errors(emulator: Any) -> None:
+    ec2 = emulator.client("ec2")
+    vpc_id = make_vpc(ec2)
+    table_id = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    detached = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    with pytest.raises(ClientError) as not_attached:
+        ec2.enable_vgw_route_propagation(RouteTableId=table_id, GatewayId=detached)
+    assert error_code(not_attached) == "Gateway.NotAttached"
+    with pytest.raises(ClientError) as no_table:
+        ec2.enable_vgw_route_propagation(RouteTableId="rtb-0123456789abcdef0", GatewayId=detached)
+    assert error_code(no_table) == "InvalidRouteTableID.NotFound"
+
+
+ROUTE_TABLE = """
+- name: Route table with VGW propagation
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: route table
+      amazon.aws.ec2_vpc_route_table:
+        vpc_id: "{{ vpc_id }}"
+        subnets: ["{{ subnet_id }}"]
+        routes:
+          - dest: 0.0.0.0/0
+            gateway_id: "{{ igw_id }}"
+        propagating_vgw_ids: ["{{ vgw_id }}"]
+        tags: "{{ tags }}"
+"""
+
+
+@pytest.mark.slow
+def test_route_table_with_propagating_vgw_converges(emulator: Any, tmp_path: Path) -> None:
+    ec2 = emulator.client("ec2")
+    vpc_id = make_vpc(ec2)
+    igw_id = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc_id)
+    vgw_id = make_attached_vgw(ec2, vpc_id)
+    extra = {"vpc_id": vpc_id, "subnet_id": make_subnet(ec2, vpc_id), "igw_id": igw_id}
+    extra |= {"vgw_id": vgw_id, "tags": TAGS}
+    assert_converges(emulator, tmp_path, ROUTE_TABLE, extra)
+    filters = [{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "tag:stack", "Values": ["*"]}]
+    [table] = ec2.describe_route_tables(Filters=filters)["RouteTables"]
+    assert table["PropagatingVgws"] == [{"GatewayId": vgw_id}]
+
+
+# --- vpn_connection_filters ------------------------------------------------------------------
+
+
+def vpn_ids(ec2: Any, name: str, value: str) -> list[str]:
+    filters = [{"Name": name, "Values": [value]}]
+    return [
+        v["VpnConnectionId"]
+        for v in ec2.describe_vpn_connections(Filters=filters)["VpnConnections"]
+    ]
+
+
+def test_vpn_connection_filters(emulator: Any) -> None:
+    ec2 = emulator.client("ec2")
+    vpn_id = make_vpn(ec2, "203.0.113.24")
+    ec2.create_vpn_connection_route(VpnConnectionId=vpn_id, DestinationCidrBlock="172.24.0.0/16")
+    assert vpn_ids(ec2, "vpn-connection-id", vpn_id) == [vpn_id]
+    assert vpn_id in vpn_ids(ec2, "option.static-routes-only", "true")
+    assert vpn_id not in vpn_ids(ec2, "option.static-routes-only", "false")
+    assert vpn_ids(ec2, "route.destination-cidr-block", "172.24.0.0/16") == [vpn_id]
+    assert vpn_id in vpn_ids(ec2, "bgp-asn", "65010")
+    assert vpn_id not in vpn_ids(ec2, "transit-gateway-id", "tgw-0123456789abcdef0")
+
+
+# --- customer_gateway_filters ----------------------------------------------------------------
+
+
+def cgw_ids(ec2: Any, *filters: tuple[str, list[str]]) -> set[str]:
+    query = [{"Name": name, "Values": values} for name, values in filters]
+    gateways = ec2.describe_customer_gateways(Filters=query)["CustomerGateways"]
+    return {gateway["CustomerGatewayId"] for gateway in gateways}
+
+
+def test_customer_gateway_filters(emulator: Any) -> None:
+    ec2 = emulator.client("ec2")
+    name = unique("cgw")
+    live = make_cgw(ec2, "203.0.113.31", {"Name": name})
+    gone = make_cgw(ec2, "203.0.113.31", {"Name": name})
+    ec2.delete_customer_gateway(CustomerGatewayId=gone)
+    same_ip = ("ip-address", ["203.0.113.31"])
+    assert cgw_ids(ec2, same_ip) == {live, gone}
+    assert cgw_ids(ec2, same_ip, ("state", ["available"])) == {live}
+    assert cgw_ids(ec2, ("tag:Name", [name]), ("state", ["deleted"])) == {gone}
+    assert cgw_ids(ec2, same_ip, ("bgp-asn", ["65010"])) == {live, gone}
+    assert cgw_ids(ec2, ("customer-gateway-id", [live])) == {live}
+
+
+CUSTOMER_GATEWAY = """
+- name: Customer gateway
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: customer gateway
+      community.aws.ec2_customer_gateway:
+        name: "{{ name }}"
+        ip_address: 203.0.113.32
+        bgp_asn: 65010
+        routing: static
+        state: "{{ state }}"
+"""
+
+
+@pytest.mark.slow
+def test_customer_gateway_absent_converges(emulator: Any, tmp_path: Path) -> None:
+    extra = {"name": unique("cgw"), "state": "present"}
+    assert run_playbook(emulator, tmp_path, CUSTOMER_GATEWAY, extra) == {"customer gateway": True}
+    extra["state"] = "absent"
+    assert run_playbook(emulator, tmp_path, CUSTOMER_GATEWAY, extra) == {"customer gateway": True}
+    again = run_playbook(emulator, tmp_path, CUSTOMER_GATEWAY, extra)
+    assert again == {"customer gateway": False}
+
+
+# --- nat_gateway_filters ---------------------------------------------------------------------
+
+
+def make_tagged_nat(ec2: Any, name: str) -> str:
+    subnet_id = make_subnet(ec2, make_vpc(ec2))
+    allocation_id = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    spec = [{"ResourceType": "natgateway", "Tags": tag_list({"Name": name})}]
+    nat = ec2.create_nat_gateway(
+        SubnetId=subnet_id, AllocationId=allocation_id, TagSpecifications=spec
+    )["NatGateway"]
+    nat_id: str = nat["NatGatewayId"]
+    return nat_id
+
+
+def test_nat_gateway_tag_filters(emulator: Any) -> None:
+    ec2 = emulator.client("ec2")
+    name = unique("nat")
+    nat_id = make_tagged_nat(ec2, name)
+    make_tagged_nat(ec2, unique("other"))
+
+    def found(name_filter: str, values: list[str]) -> list[str]:
+        filters = [{"Name": name_filter, "Values": values}]
+        return [n["NatGatewayId"] for n in ec2.describe_nat_gateways(Filter=filters)["NatGateways"]]
+
+    assert found("tag:Name", [name]) == [nat_id]
+    assert found("tag:Name", [unique("absent")]) == []
+    assert nat_id in found("tag-key", ["Name"])
+
+
+NAT_INFO = """
+- name: NAT gateway lookup by tag
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: lookup
+      amazon.aws.ec2_vpc_nat_gateway_info:
+        filters: {"tag:Name": "{{ name }}"}
+      register: found
+    - name: report
+      ansible.builtin.copy:
+        content: "{{ found.result | map(attribute='nat_gateway_id') | list | to_json }}"
+        dest: "{{ out }}"
+        mode: "0600"
+"""
+
+
+@pytest.mark.slow
+def test_nat_gateway_info_by_tag(emulator: Any, tmp_path: Path) -> None:
+    ec2 = emulator.client("ec2")
+    name = unique("nat")
+    nat_id = make_tagged_nat(ec2, name)
+    make_tagged_nat(ec2, unique("other"))
+    out = tmp_path / "found.json"
+    run_playbook(emulator, tmp_path, NAT_INFO, {"name": name, "out": str(out)})
+    assert json.loads(out.read_text()) == [nat_id]
+
+
+# --- nat_gateway_delete ----------------------------------------------------------------------
+
+
+def test_nat_gateway_delete_frees_interface_and_address(emulator: Any) -> None:
+    ec2 = emulator.client("ec2")
+    subnet_id = make_subnet(ec2, make_vpc(ec2))
+    allocation_id = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=subnet_id, AllocationId=allocation_id)["NatGateway"]
+    eni_id = nat["NatGatewayAddresses"][0]["NetworkInterfaceId"]
+
+    ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])
+    ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])  # deleting again changes nothing
+
+    enis = ec2.describe_network_interfaces()["NetworkInterfaces"]
+    assert eni_id not in {eni["NetworkInterfaceId"] for eni in enis}
+    [address] = ec2.describe_addresses(AllocationIds=[allocation_id])["Addresses"]
+    assert "AssociationId" not in address
+    with pytest.raises(ClientError) as unknown:
+        ec2.delete_nat_gateway(NatGatewayId="nat-0123456789abcdef0")
+    assert error_code(unknown) == "NatGatewayNotFound"

@@ -1,0 +1,165 @@
+"""Bad network definitions are rejected before any AWS call, each with its own message.
+
+Each case overrides one part of Cubed's definition with extra vars, runs provision.yml and
+asserts: the run fails, the output names the problem, and the emulator holds exactly what it
+held before (nothing created, nothing lost).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Emulator
+from support.aws_state import everything
+from support.playbook import run_playbook
+from support.stack import stack_vars
+
+pytestmark = pytest.mark.slow
+
+GOOD_SUBNETS = [
+    {"name": "private-a", "tier": "private", "az": "a", "cidr": "10.3.63.0/27"},
+    {"name": "private-b", "tier": "private", "az": "b", "cidr": "10.3.63.32/27"},
+    {"name": "public-a", "tier": "public", "az": "a", "cidr": "10.3.63.64/27"},
+    {"name": "public-b", "tier": "public", "az": "b", "cidr": "10.3.63.96/27"},
+]
+SG = {"name": "web", "description": "web servers", "rules": []}
+
+
+def with_subnet(**changes: Any) -> list[dict[str, Any]]:
+    return [*GOOD_SUBNETS[:-1], {**GOOD_SUBNETS[-1], **changes}]
+
+
+def with_rule(rule: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{**SG, "rules": [rule]}]
+
+
+CASES: dict[str, tuple[dict[str, Any], str]] = {
+    "overlapping subnets": (
+        {"aws_network_subnets": with_subnet(cidr="10.3.63.16/28")},
+        "overlaps",
+    ),
+    "subnet outside the VPC": (
+        {"aws_network_subnets": with_subnet(cidr="10.9.0.0/27")},
+        "is outside aws_network_vpc_cidr",
+    ),
+    "unknown security group reference": (
+        {
+            "aws_network_security_groups": with_rule(
+                {"proto": "tcp", "ports": [80], "group_name": "nope"}
+            )
+        },
+        "unknown security group 'nope'",
+    ),
+    "SSH open to the world": (
+        {
+            "aws_network_security_groups": with_rule(
+                {"proto": "tcp", "ports": [22], "cidr_ip": "0.0.0.0/0"}
+            )
+        },
+        "SSH",
+    ),
+    "RDP open to the world through a port range": (
+        {
+            "aws_network_security_groups": with_rule(
+                {"proto": "tcp", "ports": ["3000-4000"], "cidr_ip": "0.0.0.0/0"}
+            )
+        },
+        "RDP",
+    ),
+    "malformed VPC CIDR": (
+        {"aws_network_vpc_cidr": "10.3.63.0/33"},
+        "aws_network_vpc_cidr",
+    ),
+    "VPC CIDR with host bits": (
+        {"aws_network_vpc_cidr": "10.3.63.1/24"},
+        "host bits",
+    ),
+    "missing required field": (
+        {
+            "aws_network_subnets": [
+                *GOOD_SUBNETS[:-1],
+                {"name": "public-b", "tier": "public", "az": "b"},
+            ]
+        },
+        "cidr",
+    ),
+    "VPN route overlapping the VPC": (
+        {
+            "aws_network_vpn": {
+                "customer_gateway_ip": "192.0.2.10",
+                "static_routes": ["10.3.63.0/25"],
+            }
+        },
+        "overlaps aws_network_vpc_cidr",
+    ),
+    "duplicate subnet names": (
+        {"aws_network_subnets": with_subnet(name="public-a")},
+        "duplicate subnet name",
+    ),
+    "duplicate security group names": (
+        {"aws_network_security_groups": [SG, SG]},
+        "duplicate",
+    ),
+    "subnet in an AZ not listed": (
+        {"aws_network_subnets": with_subnet(az="c")},
+        "aws_network_azs",
+    ),
+    "unknown tier": (
+        {"aws_network_subnets": with_subnet(tier="dmz")},
+        "tier",
+    ),
+    "single availability zone": (
+        {"aws_network_azs": ["a"]},
+        "aws_network_azs",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_definition_is_rejected_before_any_call(
+    emulator: Emulator, tmp_path: Path, case: str
+) -> None:
+    overrides, message = CASES[case]
+    # The VPN must be emptied for subnet cases: Cubed's VPN propagates to its database tier.
+    extra = {"aws_network_vpn": {}, "aws_network_subnets": GOOD_SUBNETS, **overrides}
+    if "aws_network_vpn" in overrides:
+        extra["aws_network_vpn"] = {
+            **stack_vars("cubed")["aws_network_vpn"],
+            "propagate_to_tiers": ["private"],
+            **overrides["aws_network_vpn"],
+        }
+    varsfile = tmp_path / "bad.json"
+    varsfile.write_text(json.dumps(extra))
+    regions = ["eu-west-1", "us-east-1"]
+    before = everything(emulator, regions)
+
+    run = run_playbook(
+        "provision.yml", "cubed", "-e", f"@{varsfile}", "-e", f"stack_outputs_dir={tmp_path}"
+    )
+
+    assert run.rc != 0, f"{case}: accepted\n{run.output[-3000:]}"
+    assert message in run.output, f"{case}: expected {message!r} in\n{run.output[-3000:]}"
+    assert "Preflight" in run.output.split("fatal:")[0].rsplit("PLAY [", 1)[-1], (
+        "failed outside the preflight play"
+    )
+    assert everything(emulator, regions) == before, f"{case}: the emulator changed"
+
+
+def test_good_definition_passes_preflight(emulator: Emulator, tmp_path: Path) -> None:
+    """The baseline of the cases above is valid: only their one change makes them fail."""
+    varsfile = tmp_path / "good.json"
+    varsfile.write_text(json.dumps({"aws_network_vpn": {}, "aws_network_subnets": GOOD_SUBNETS}))
+    run = run_playbook(
+        "provision.yml",
+        "cubed",
+        "-e",
+        f"@{varsfile}",
+        "--tags",
+        "aws_network:validate",
+        "-e",
+        f"stack_outputs_dir={tmp_path}",
+    )
+    assert run.rc == 0, run.output[-3000:]

@@ -1,0 +1,112 @@
+"""The repository's own contracts: pinned versions agree, shared group_vars really load."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from support.playbook import BIN, REPO, ansible_env
+from support.stack import STACKS, stack_vars
+
+
+def installed_collections() -> dict[str, str]:
+    proc = subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "list", "--format", "json"],
+        cwd=REPO,
+        env=ansible_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found: dict[str, str] = {}
+    for path, collections in json.loads(proc.stdout).items():
+        if "site-packages" in path:
+            found.update({name: info["version"] for name, info in collections.items()})
+    return found
+
+
+def test_requirements_yml_pins_the_bundled_collections() -> None:
+    pinned = yaml.safe_load((REPO / "requirements.yml").read_text())["collections"]
+    installed = installed_collections()
+    for entry in pinned:
+        assert installed.get(entry["name"]) == entry["version"], (
+            f"{entry['name']}: requirements.yml pins {entry['version']}, the venv has "
+            f"{installed.get(entry['name'])}: update requirements.yml with the ansible package"
+        )
+    assert {e["name"] for e in pinned} >= {
+        "amazon.aws",
+        "community.aws",
+        "community.general",
+        "ansible.posix",
+        "containers.podman",
+    }
+
+
+def test_requirements_txt_matches_requirements_in() -> None:
+    locked = dict(
+        line.split("==", 1)
+        for line in (REPO / "requirements.txt").read_text().splitlines()
+        if "==" in line
+    )
+    locked = {k.lower(): v for k, v in locked.items()}
+    for line in (REPO / "requirements.in").read_text().splitlines():
+        match = re.match(r"^([A-Za-z0-9_.-]+)(\[[^\]]+\])?==(\S+)", line)
+        if match:
+            assert locked.get(match.group(1).lower()) == match.group(3), (
+                f"{match.group(1)} drifted: run make lock"
+            )
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_shared_group_vars_load_under_the_stack(stack: str) -> None:
+    data = stack_vars(stack)
+    assert data["estate_shared_defaults_loaded"] is True, "group_vars/ was not loaded"
+    assert data["stack_name"] == stack
+    assert data["stack_tags"]["managed-by"] == "ansible-estate", "shared tag default missing"
+    assert data["stack_tags"]["stack"] == stack
+
+
+def test_stack_values_override_shared_defaults() -> None:
+    """Shared defaults say nat_mode single; akb says none and mobile per_az: the stack wins."""
+    assert stack_vars("cubed")["aws_network_nat_mode"] == "single"
+    assert stack_vars("akb")["aws_network_nat_mode"] == "none"
+    assert stack_vars("mobile")["aws_network_nat_mode"] == "per_az"
+    assert stack_vars("akb")["aws_network_flow_logs_retention_days"] == 30
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_ansible_inventory_from_repo_root_keeps_stack_precedence(stack: str) -> None:
+    """From the repo root, group_vars/ must not turn into playbook vars that beat the stack's."""
+    proc = subprocess.run(
+        [str(BIN / "ansible-inventory"), "-i", f"inventories/{stack}", "--host", "localhost"],
+        cwd=REPO,
+        env=ansible_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    host = json.loads(proc.stdout)
+    own = yaml.safe_load(
+        (REPO / "inventories" / stack / "group_vars" / "all" / "network.yml").read_text()
+    )
+    assert host["aws_network_nat_mode"] == own.get("aws_network_nat_mode", "single")
+    assert host["estate_shared_defaults_loaded"] is True
+
+
+def test_every_stack_links_the_shared_group_vars() -> None:
+    for stack in STACKS:
+        link = REPO / "inventories" / stack / "group_vars" / "all" / "000_shared"
+        assert link.is_symlink() and link.resolve() == (REPO / "group_vars" / "all").resolve(), (
+            stack
+        )
+
+
+def test_no_stack_names_inside_roles() -> None:
+    for path in Path(REPO / "roles").rglob("*.yml"):
+        text = path.read_text()
+        for stack in STACKS:
+            assert not re.search(rf"\b{stack}\b", text), f"{path} names stack {stack}"
