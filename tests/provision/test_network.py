@@ -80,9 +80,8 @@ def check_network(emulator: Emulator, stack: str) -> None:
     """Read every network resource of the stack back and compare it with the stack's data."""
     data = stack_vars(stack)
     region, tags = data["stack_region"], data["stack_tags"]
-    tag_filter = {"tag__stack": stack}
 
-    vpcs = ec2_resources(emulator, region, "vpc", **tag_filter)
+    vpcs = ec2_resources(emulator, region, "vpc", {"tag:stack": stack})
     assert len(vpcs) == 1, vpcs
     vpc = vpcs[0]
     vpc_id = vpc["VpcId"]
@@ -90,7 +89,7 @@ def check_network(emulator: Emulator, stack: str) -> None:
     assert tags.items() <= tags_of(vpc).items(), "VPC lacks the stack's tags"
     assert "owner" in tags_of(vpc), "stack_extra_tags did not reach the resources"
 
-    subnets = by_name(ec2_resources(emulator, region, "subnet", vpc_id=vpc_id))
+    subnets = by_name(ec2_resources(emulator, region, "subnet", {"vpc-id": vpc_id}))
     assert len(subnets) == len(data["aws_network_subnets"])
     for spec in data["aws_network_subnets"]:
         subnet = subnets[f"{stack}-{spec['name']}"]
@@ -100,11 +99,11 @@ def check_network(emulator: Emulator, stack: str) -> None:
         assert tags_of(subnet)["tier"] == spec["tier"]
         assert ipaddress.ip_network(spec["cidr"]).subnet_of(ipaddress.ip_network(vpc["CidrBlock"]))
 
-    igws = ec2_resources(emulator, region, "internet_gateway", attachment__vpc_id=vpc_id)
+    igws = ec2_resources(emulator, region, "internet_gateway", {"attachment.vpc-id": vpc_id})
     assert len(igws) == 1
     igw_id = igws[0]["InternetGatewayId"]
 
-    nats = ec2_resources(emulator, region, "nat_gateway", vpc_id=vpc_id)
+    nats = ec2_resources(emulator, region, "nat_gateway", {"vpc-id": vpc_id})
     public_azs = {s["az"] for s in data["aws_network_subnets"] if s["tier"] == "public"}
     expected_nats = {"none": 0, "single": 1, "per_az": len(public_azs)}[
         data["aws_network_nat_mode"]
@@ -117,12 +116,12 @@ def check_network(emulator: Emulator, stack: str) -> None:
         assert tags_of(subnets_by_id(subnets)[nat["SubnetId"]])["tier"] == "public"
 
     tables = by_name(
-        ec2_resources(emulator, region, "route_table", vpc_id=vpc_id, tag__stack=stack)
+        ec2_resources(emulator, region, "route_table", {"vpc-id": vpc_id, "tag:stack": stack})
     )
     assoc = {
         a["SubnetId"]: t for t in tables.values() for a in t["Associations"] if a.get("SubnetId")
     }
-    vgws = ec2_resources(emulator, region, "vpn_gateway", attachment_vpc_id=vpc_id)
+    vgws = ec2_resources(emulator, region, "vpn_gateway", {"attachment.vpc-id": vpc_id})
     vpn = data["aws_network_vpn"] or {}
     for spec in data["aws_network_subnets"]:
         subnet = subnets[f"{stack}-{spec['name']}"]
@@ -156,12 +155,12 @@ def subnets_by_id(subnets: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any
 def check_vpn(
     emulator: Emulator, region: str, stack: str, vpn: dict[str, Any], vgws: list[dict[str, Any]]
 ) -> None:
-    connections = ec2_resources(emulator, region, "vpn_connection", tag__stack=stack)
+    connections = ec2_resources(emulator, region, "vpn_connection", {"tag:stack": stack})
     if not vpn:
         assert not vgws and not connections
         return
     assert len(vgws) == 1 and vgws[0]["AmazonSideAsn"] == vpn["amazon_side_asn"]
-    cgws = ec2_resources(emulator, region, "customer_gateway", tag__stack=stack)
+    cgws = ec2_resources(emulator, region, "customer_gateway", {"tag:stack": stack})
     assert [c["IpAddress"] for c in cgws] == [vpn["customer_gateway_ip"]]
     assert str(cgws[0]["BgpAsn"]) == str(vpn["customer_gateway_bgp_asn"])
     assert len(connections) == 1
@@ -176,7 +175,7 @@ def check_vpn(
 def check_security_groups(
     emulator: Emulator, region: str, data: dict[str, Any], vpc_id: str
 ) -> None:
-    groups = ec2_resources(emulator, region, "security_group", vpc_id=vpc_id)
+    groups = ec2_resources(emulator, region, "security_group", {"vpc-id": vpc_id})
     names = {g["GroupId"]: g["GroupName"] for g in groups}
     actual = {g["GroupName"]: g for g in groups if g["GroupName"] != "default"}
     wanted = {g["name"]: g for g in data["aws_network_security_groups"]}
@@ -196,7 +195,7 @@ def check_security_groups(
 def check_flow_logs(emulator: Emulator, region: str, data: dict[str, Any], vpc_id: str) -> None:
     stack = data["stack_name"]
     group = f"/estate/{stack}/vpc-flow-logs"
-    flow_logs = ec2_resources(emulator, region, "flow_log", resource_id=vpc_id)
+    flow_logs = ec2_resources(emulator, region, "flow_log", {"resource-id": vpc_id})
     assert len(flow_logs) == 1
     flow_log = flow_logs[0]
     assert flow_log["LogGroupName"] == group

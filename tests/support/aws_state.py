@@ -32,16 +32,11 @@ def live(resource: dict[str, Any]) -> bool:
 
 
 def ec2_resources(
-    emulator: Emulator, region: str, kind: str, **filters: Any
+    emulator: Emulator, region: str, kind: str, filters: dict[str, str] | None = None
 ) -> list[dict[str, Any]]:
+    """Live resources of one kind, filtered with EC2's own filter names ({"vpc-id": ...})."""
     call, key, _ = EC2_KINDS[kind]
-    boto_filters = [
-        {
-            "Name": name.replace("__", ":").replace("_", "-"),
-            "Values": v if isinstance(v, list) else [v],
-        }
-        for name, v in filters.items()
-    ]
+    boto_filters = [{"Name": name, "Values": [value]} for name, value in (filters or {}).items()]
     ec2 = emulator.client("ec2", region)
     items = getattr(ec2, call)(**({"Filters": boto_filters} if boto_filters else {}))[key]
     return [i for i in items if live(i)]
@@ -75,7 +70,7 @@ def stack_inventory(emulator: Emulator, region: str, stack: str) -> dict[str, se
 
 def stack_enis(emulator: Emulator, region: str, stack: str) -> set[str]:
     """Network interfaces inside the stack's VPCs (NAT gateways' interfaces among them)."""
-    vpcs = [v["VpcId"] for v in ec2_resources(emulator, region, "vpc", tag__stack=stack)]
+    vpcs = [v["VpcId"] for v in ec2_resources(emulator, region, "vpc", {"tag:stack": stack})]
     if not vpcs:
         return set()
     ec2 = emulator.client("ec2", region)
