@@ -107,14 +107,14 @@ test-py: setup ## the pytest suite (starts and stops its own emulator)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-molecule: setup ## every Molecule scenario under molecule/
-	@scenarios=$$(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -rn1 basename | sort); \
+	@scenarios=$$(find molecule -mindepth 2 2>/dev/null -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -rn1 basename | sort); \
 	if [ -z "$$scenarios" ]; then echo "molecule: no scenarios yet"; exit 0; fi; \
 	for s in $$scenarios; do echo "== molecule test -s $$s"; $(BIN)/molecule test -s $$s || exit 1; done
 
 test: setup lint test-py test-molecule ## README command 2: setup, lint, pytest suite, Molecule scenarios
 
 bench: setup ## run benchmarks/ and print figures
-	@for b in benchmarks/*; do [ -x "$$b" ] && { echo "== $$b"; "$$b" || exit 1; }; done
+	@for b in benchmarks/*; do if [ -f "$$b" ] && [ -x "$$b" ]; then echo "== $$b"; "$$b" || exit 1; fi; done
 
 clean: emulator-stop ## remove local state (.local), keep the venv
 	rm -rf .local

@@ -9,6 +9,7 @@ the tests did. Nothing here talks to anything but 127.0.0.1.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import subprocess
@@ -60,21 +61,29 @@ class Emulator:
     port: int
 
     def client(self, service: str, region: str | None = None) -> Any:
-        import boto3
-
-        return boto3.session.Session().client(
-            service,
-            region_name=region or self.env["AWS_DEFAULT_REGION"],
-            endpoint_url=self.endpoint,
-            aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"],
-        )
+        region = region or self.env["AWS_DEFAULT_REGION"]
+        keys = (self.env["AWS_ACCESS_KEY_ID"], self.env["AWS_SECRET_ACCESS_KEY"])
+        return _client(self.endpoint, service, region, keys)
 
     def reset(self) -> None:
         """Drop every resource of every service (moto's POST /moto-api/reset); patches stay."""
         request = urllib.request.Request(self.endpoint + "/moto-api/reset", method="POST", data=b"")
         with urllib.request.urlopen(request, timeout=10) as reply:
             reply.read()
+
+
+@functools.cache
+def _client(endpoint: str, service: str, region: str, keys: tuple[str, str]) -> Any:
+    """One boto3 client per endpoint, service and region (creating one costs ~0.5 s)."""
+    import boto3
+
+    return boto3.session.Session().client(
+        service,
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id=keys[0],
+        aws_secret_access_key=keys[1],
+    )
 
 
 def start_emulator(state_dir: Path, port: int) -> Emulator:
