@@ -107,7 +107,7 @@ test-py: setup ## the pytest suite (starts and stops its own emulator)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-molecule: setup ## every Molecule scenario under molecule/
-	@scenarios=$$(find molecule -mindepth 2 2>/dev/null -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -rn1 basename | sort); \
+	@scenarios=$$(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' 2>/dev/null | xargs -rn1 basename | sort); \
 	if [ -z "$$scenarios" ]; then echo "molecule: no scenarios yet"; exit 0; fi; \
 	for s in $$scenarios; do echo "== molecule test -s $$s"; $(BIN)/molecule test -s $$s || exit 1; done
 

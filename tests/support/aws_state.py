@@ -60,10 +60,11 @@ def stack_inventory(emulator: Emulator, region: str, stack: str) -> dict[str, se
         for g in logs.describe_log_groups()["logGroups"]
         if logs.list_tags_log_group(logGroupName=g["logGroupName"])["tags"].get("stack") == stack
     }
+    enis = stack_enis(emulator, region, stack)
     found["elastic_ip"] = {
         a["AllocationId"]
         for a in emulator.client("ec2", region).describe_addresses()["Addresses"]
-        if a.get("NetworkInterfaceId") in stack_enis(emulator, region, stack)
+        if a.get("NetworkInterfaceId") in enis
     }
     return found
 
