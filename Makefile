@@ -17,7 +17,7 @@ PLAYBOOK_ARGS ?=
 PYTEST_ARGS ?=
 
 # Debian packages the lab needs (podman instances for Molecule and the local lab).
-APT_PACKAGES := podman runc debootstrap make git openssh-client
+APT_PACKAGES := podman runc debootstrap make git openssh-client bind9-dnsutils curl
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
@@ -46,13 +46,13 @@ else
   $(error TARGET must be 'local' or 'aws', not '$(TARGET)')
 endif
 
-.PHONY: help setup apt venv lock deploy provision configure destroy test test-py test-molecule lint bench \
+.PHONY: help setup apt venv image artefacts lock deploy provision configure destroy test test-py test-molecule lint bench \
         emulator emulator-stop clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
 
-setup: apt $(STAMP) ## idempotent install: apt packages (as root) and the pinned .venv
+setup: apt $(STAMP) image artefacts ## idempotent install: apt packages and base image (as root), the pinned .venv
 
 apt:
 	@if [ "$$(id -u)" = 0 ]; then \
@@ -71,6 +71,15 @@ $(STAMP): requirements.txt
 	@touch $@
 
 venv: $(STAMP)
+
+# The Debian 12 systemd image of Molecule and the lab (rebuilt only when its recipe changes).
+image:
+	@if [ "$$(id -u)" = 0 ]; then tools/image/build; \
+	else echo "image: not root, skipping the base image (tools/image/build)"; fi
+
+# Offline artefacts the roles install in labs and tests (wordpress.org is unreachable there).
+artefacts:
+	@tools/artefacts/wordpress-archive >/dev/null
 
 lock: ## re-resolve requirements.in into the fully pinned requirements.txt
 	rm -rf .local/lockvenv && $(PYTHON) -m venv .local/lockvenv
@@ -106,10 +115,18 @@ lint: setup ## yamllint + ansible-lint (production profile) + ruff
 test-py: setup ## the pytest suite (starts and stops its own emulator)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-molecule: setup ## every Molecule scenario under molecule/
-	@scenarios=$$(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' 2>/dev/null | xargs -rn1 basename | sort); \
-	if [ -z "$$scenarios" ]; then echo "molecule: no scenarios yet"; exit 0; fi; \
-	for s in $$scenarios; do echo "== molecule test -s $$s"; $(BIN)/molecule test -s $$s || exit 1; done
+MOLECULE_SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
+
+test-molecule: setup ## every Molecule scenario under molecule/ (MOLECULE_SCENARIOS= to pick), with wall times
+	@trap 'for s in $(MOLECULE_SCENARIOS); do $(BIN)/molecule destroy -s $$s >/dev/null 2>&1; done' INT TERM; \
+	summary=""; \
+	for s in $(MOLECULE_SCENARIOS); do \
+	  echo "== molecule test -s $$s"; start=$$(date +%s); \
+	  $(BIN)/molecule test -s $$s; rc=$$?; \
+	  summary="$$summary  $$s: $$(( $$(date +%s) - start )) s$$( [ $$rc = 0 ] || echo ' FAILED')\n"; \
+	  [ $$rc = 0 ] || break; \
+	done; \
+	printf "molecule wall times:\n$$summary"; [ "$${rc:-0}" = 0 ]
 
 test: setup lint test-py test-molecule ## README command 2: setup, lint, pytest suite, Molecule scenarios
 
