@@ -210,3 +210,17 @@ def test_failed_start_prints_the_log_tail(tmp_path: Path, unused_port: int) -> N
     assert "RuntimeError: broken patch for the test" in result.stderr
     assert not (state_dir / "emulator.pid").exists()
     assert serving_processes(unused_port) == []
+
+
+@pytest.mark.parametrize("address", ["0.0.0.0", "::"])
+def test_binding_to_all_interfaces_is_refused(address: str, tmp_path: Path) -> None:
+    launcher = Path(__file__).resolve().parents[2] / "tools/emulator/emulator.py"
+    result = subprocess.run(
+        [sys.executable, str(launcher), "status", "--state-dir", str(tmp_path)],
+        env=os.environ | {"ESTATE_EMULATOR_HOST": address},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "must be one local address, not all interfaces" in result.stderr

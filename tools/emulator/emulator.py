@@ -34,7 +34,12 @@ if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 HERE = Path(__file__).resolve().parent
-HOST = "127.0.0.1"
+# Loopback by default. ESTATE_EMULATOR_HOST may name another *local* address, such as the podman
+# bridge gateway, so that test instances can reach the emulator; it is never bound to all
+# interfaces.
+HOST = os.environ.get("ESTATE_EMULATOR_HOST", "127.0.0.1")
+if HOST in ("", "0.0.0.0", "::"):
+    sys.exit("emulator: ESTATE_EMULATOR_HOST must be one local address, not all interfaces")
 DEFAULT_PORT = 5055
 DEFAULT_REGION = "us-east-1"
 DEFAULT_STATE_DIR = ".local"
