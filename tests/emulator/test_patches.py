@@ -460,3 +460,24 @@ def test_nat_gateway_delete_frees_interface_and_address(emulator: Any) -> None:
     with pytest.raises(ClientError) as unknown:
         ec2.delete_nat_gateway(NatGatewayId="nat-0123456789abcdef0")
     assert error_code(unknown) == "NatGatewayNotFound"
+
+
+# --- kms_key_state_ids ------------------------------------------------------------------------
+
+
+def test_kms_key_state_calls_accept_a_key_arn(emulator: Any) -> None:
+    kms = emulator.client("kms")
+    key = kms.create_key(Description=unique("key"))["KeyMetadata"]
+
+    kms.disable_key(KeyId=key["Arn"])
+    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "Disabled"
+    kms.enable_key(KeyId=key["Arn"])
+    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "Enabled"
+
+    kms.schedule_key_deletion(KeyId=key["Arn"], PendingWindowInDays=7)
+    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    kms.cancel_key_deletion(KeyId=key["Arn"])
+    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "Disabled"
+    with pytest.raises(ClientError) as unknown:
+        kms.schedule_key_deletion(KeyId=key["Arn"].replace(key["KeyId"], str(uuid.uuid4())))
+    assert error_code(unknown) == "NotFoundException"

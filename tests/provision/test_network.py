@@ -7,6 +7,7 @@ run side by side to prove that one stack's runs and teardown never touch the oth
 from __future__ import annotations
 
 import ipaddress
+import json
 from pathlib import Path
 from typing import Any
 
@@ -215,16 +216,60 @@ def check_flow_logs(emulator: Emulator, region: str, data: dict[str, Any], vpc_i
     )
 
 
+KMS_VARS = ("stack_name", "stack_region", "stack_tags", "aws_kms_alias", "aws_kms_replica_regions")
+
+
+def stack_keys(emulator: Emulator, stack: str) -> dict[str, dict[str, Any]]:
+    """Region -> metadata of the key the stack's alias names there (absent: no such alias)."""
+    data = stack_vars(stack, KMS_VARS)
+    alias = f"alias/{data['aws_kms_alias'] or data['stack_name']}"
+    keys = {}
+    for region in [data["stack_region"], *(data["aws_kms_replica_regions"] or [])]:
+        kms = emulator.client("kms", region)
+        targets = [
+            a["TargetKeyId"] for a in kms.list_aliases()["Aliases"] if a["AliasName"] == alias
+        ]
+        if targets:
+            keys[region] = kms.describe_key(KeyId=targets[0])["KeyMetadata"]
+    return keys
+
+
+def check_kms(emulator: Emulator, stack: str) -> None:
+    """The stack key in every region: enabled, rotating, tagged, usable by CloudWatch Logs only
+    for this account's log groups of its region."""
+    data = stack_vars(stack, KMS_VARS)
+    keys = stack_keys(emulator, stack)
+    assert sorted(keys) == sorted([data["stack_region"], *(data["aws_kms_replica_regions"] or [])])
+    for region, key in keys.items():
+        kms = emulator.client("kms", region)
+        assert key["KeyState"] == "Enabled" and key["KeyManager"] == "CUSTOMER"
+        assert kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"]
+        tags = {
+            t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=key["KeyId"])["Tags"]
+        }
+        assert data["stack_tags"].items() <= tags.items()
+        policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+        logs = [
+            s for s in policy["Statement"] if s["Principal"].get("Service", "").startswith("logs.")
+        ]
+        assert logs[0]["Principal"]["Service"] == f"logs.{region}.amazonaws.com"
+        context = logs[0]["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+        assert context.startswith(f"arn:aws:logs:{region}:")
+
+
 def assert_gone(emulator: Emulator, stack: str) -> None:
     region = stack_vars(stack)["stack_region"]
     left = {kind: ids for kind, ids in stack_inventory(emulator, region, stack).items() if ids}
     assert not left, f"destroy left {stack}'s resources behind: {left}"
+    states = {region: key["KeyState"] for region, key in stack_keys(emulator, stack).items()}
+    assert set(states.values()) <= {"PendingDeletion"}, f"{stack}'s keys not scheduled: {states}"
 
 
 @pytest.mark.parametrize("stack", ["cubed", "mobile"])
 def test_network_lifecycle(emulator: Emulator, stack: str, tmp_path: Path) -> None:
     assert_ok(first := provision(stack, tmp_path), f"{stack}: first run")
     assert first.changed > 0
+    check_kms(emulator, stack)
     check_network(emulator, stack)
     assert (tmp_path / stack / "outputs.json").is_file()
 
@@ -249,6 +294,7 @@ def test_two_stacks_side_by_side(emulator: Emulator, tmp_path: Path) -> None:
     assert_ok(provision("akb", tmp_path), "akb: first run")
     check_network(emulator, "mydigitalstructure")
     check_network(emulator, "akb")
+    check_kms(emulator, "akb")
 
     for stack in ("akb", "mydigitalstructure"):
         assert_unchanged(provision(stack, tmp_path), f"{stack}: second run")

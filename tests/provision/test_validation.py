@@ -1,4 +1,4 @@
-"""Bad network definitions are rejected before any AWS call, each with its own message.
+"""Bad stack definitions (network, encryption key) are rejected before any AWS call, each with its own message.
 
 Each case overrides one part of Cubed's definition with extra vars, runs provision.yml and
 asserts: the run fails, the output names the problem, and the emulator holds exactly what it
@@ -114,6 +114,10 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
     "single availability zone": (
         {"aws_network_azs": ["a"]},
         "aws_network_azs",
+    ),
+    "KMS alias in the reserved aws/ namespace": (
+        {"aws_kms_alias": "aws/ebs"},
+        "aws_kms_alias",
     ),
 }
 
