@@ -117,16 +117,8 @@ test-py: setup ## the pytest suite (starts and stops its own emulator)
 
 MOLECULE_SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
-test-molecule: setup ## every Molecule scenario under molecule/ (MOLECULE_SCENARIOS= to pick), with wall times
-	@trap 'for s in $(MOLECULE_SCENARIOS); do $(BIN)/molecule destroy -s $$s >/dev/null 2>&1; done' INT TERM; \
-	summary=""; \
-	for s in $(MOLECULE_SCENARIOS); do \
-	  echo "== molecule test -s $$s"; start=$$(date +%s); \
-	  $(BIN)/molecule test -s $$s; rc=$$?; \
-	  summary="$$summary  $$s: $$(( $$(date +%s) - start )) s$$( [ $$rc = 0 ] || echo ' FAILED')\n"; \
-	  [ $$rc = 0 ] || break; \
-	done; \
-	printf "molecule wall times:\n$$summary"; [ "$${rc:-0}" = 0 ]
+test-molecule: setup ## every Molecule scenario under molecule/ (MOLECULE_SCENARIOS= to pick, MOLECULE_JOBS= at a time), with wall times
+	@tools/molecule/run-scenarios $(MOLECULE_SCENARIOS)
 
 test: setup lint test-py test-molecule ## README command 2: setup, lint, pytest suite, Molecule scenarios
 
