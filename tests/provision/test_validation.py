@@ -1,4 +1,5 @@
-"""Bad stack definitions (network, encryption key) are rejected before any AWS call, each with its own message.
+"""Bad stack definitions (network, encryption key, databases) are rejected before any AWS call,
+each with its own message.
 
 Each case overrides one part of Cubed's definition with extra vars, runs provision.yml and
 asserts: the run fails, the output names the problem, and the emulator holds exactly what it
