@@ -236,9 +236,7 @@ def _parameter_group_ref_errors(
         parameters = group.get("parameters") or {}
         value = _text(parameters.get(known[2])).lower()
         if value not in TRUE_VALUES:
-            errors.append(
-                f"{GROUPS} '{ref}' must set {known[2]}: '{known[3]}' (TLS-only clients)"
-            )
+            errors.append(f"{GROUPS} '{ref}' must set {known[2]}: '{known[3]}' (TLS-only clients)")
     return errors
 
 

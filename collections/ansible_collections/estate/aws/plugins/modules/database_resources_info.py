@@ -104,7 +104,7 @@ def _paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[dict
 
 
 def _rds_tags(rds: Any, arn: str) -> dict[str, str]:
-    return tag_dict(rds.list_tags_for_resource(aws_retry=True, ResourceName=arn)["TagList"])
+    return tag_dict(rds.list_tags_for_resource(ResourceName=arn)["TagList"])
 
 
 def find(rds: Any, secrets: Any, wanted: Mapping[str, str], planned: bool) -> dict[str, Any]:
