@@ -594,3 +594,19 @@ def test_rds_parameter_group_converges(emulator: Any, tmp_path: Path) -> None:
         "require_secure_transport": "1",
         "character_set_server": "utf8mb4",
     }
+
+
+# --- secret_marked_for_deletion ---------------------------------------------------------------
+
+
+def test_secret_marked_for_deletion_message(emulator: Any) -> None:
+    secrets = emulator.client("secretsmanager")
+    name = unique("secret")
+    secrets.create_secret(Name=name, SecretString="{}")
+    secrets.delete_secret(SecretId=name, RecoveryWindowInDays=7)
+    with pytest.raises(ClientError) as deleted:
+        secrets.get_secret_value(SecretId=name)
+    assert error_code(deleted) == "InvalidRequestException"
+    assert "marked for deletion" in deleted.value.response["Error"]["Message"]
+    secrets.restore_secret(SecretId=name)
+    assert secrets.get_secret_value(SecretId=name)["SecretString"] == "{}"
