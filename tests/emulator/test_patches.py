@@ -481,3 +481,132 @@ def test_kms_key_state_calls_accept_a_key_arn(emulator: Any) -> None:
     with pytest.raises(ClientError) as unknown:
         kms.schedule_key_deletion(KeyId=key["Arn"].replace(key["KeyId"], str(uuid.uuid4())))
     assert error_code(unknown) == "NotFoundException"
+
+
+# --- rds_parameter_group_not_found, rds_engine_default_parameters, rds_gp3_baseline ------------
+
+
+def test_rds_parameter_group_not_found(emulator: Any) -> None:
+    rds = emulator.client("rds")
+    name = unique("pg")
+    with pytest.raises(ClientError) as missing:
+        rds.describe_db_parameter_groups(DBParameterGroupName=name)
+    assert error_code(missing) == "DBParameterGroupNotFound"
+    rds.create_db_parameter_group(
+        DBParameterGroupName=name, DBParameterGroupFamily="mysql8.0", Description="t"
+    )
+    [group] = rds.describe_db_parameter_groups(DBParameterGroupName=name)["DBParameterGroups"]
+    assert group["DBParameterGroupName"] == name
+    assert name in {
+        g["DBParameterGroupName"] for g in rds.describe_db_parameter_groups()["DBParameterGroups"]
+    }
+
+
+def test_rds_engine_default_parameters(emulator: Any) -> None:
+    rds = emulator.client("rds")
+    name = unique("pg")
+    rds.create_db_parameter_group(
+        DBParameterGroupName=name, DBParameterGroupFamily="postgres16", Description="t"
+    )
+    defaults = {
+        p["ParameterName"]: p
+        for p in rds.describe_db_parameters(DBParameterGroupName=name)["Parameters"]
+    }
+    assert defaults["rds.force_ssl"]["Source"] == "engine-default"
+    assert defaults["rds.force_ssl"]["DataType"] == "boolean"
+    assert defaults["rds.force_ssl"]["IsModifiable"] is True
+    assert "ParameterValue" not in defaults["rds.force_ssl"]
+    rds.modify_db_parameter_group(
+        DBParameterGroupName=name,
+        Parameters=[
+            {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}
+        ],
+    )
+    [user] = rds.describe_db_parameters(DBParameterGroupName=name, Source="user")["Parameters"]
+    assert (user["ParameterName"], user["ParameterValue"], user["Source"], user["DataType"]) == (
+        "rds.force_ssl",
+        "1",
+        "user",
+        "boolean",
+    )
+    with pytest.raises(ClientError) as missing:
+        rds.describe_db_parameters(DBParameterGroupName=unique("pg"))
+    assert error_code(missing) == "DBParameterGroupNotFound"
+
+
+def test_rds_gp3_baseline(emulator: Any) -> None:
+    rds = emulator.client("rds")
+    common = {"Engine": "mysql", "DBInstanceClass": "db.t3.micro", "MasterUsername": "admin"}
+    small, large, explicit = unique("db"), unique("db"), unique("db")
+    rds.create_db_instance(
+        DBInstanceIdentifier=small, AllocatedStorage=20, StorageType="gp3", **common
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier=large, AllocatedStorage=400, StorageType="gp3", **common
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier=explicit,
+        AllocatedStorage=400,
+        StorageType="gp3",
+        Iops=15000,
+        StorageThroughput=600,
+        **common,
+    )
+    got = {}
+    for name in (small, large, explicit):
+        [db] = rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"]
+        got[name] = (db["Iops"], db["StorageThroughput"])
+        rds.delete_db_instance(DBInstanceIdentifier=name, SkipFinalSnapshot=True)
+    assert got == {small: (3000, 125), large: (12000, 500), explicit: (15000, 600)}
+
+
+PARAM_GROUP_PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: parameter group
+      amazon.aws.rds_instance_param_group:
+        name: "{{ name }}"
+        engine: mysql8.0
+        description: TLS only
+        params: {require_secure_transport: "1", character_set_server: utf8mb4}
+        tags: "{{ tags }}"
+        region: "{{ region }}"
+        state: present
+      register: group
+      failed_when: group is failed or group.errors | length > 0
+"""
+
+
+@pytest.mark.slow
+def test_rds_parameter_group_converges(emulator: Any, tmp_path: Path) -> None:
+    variables = {"name": unique("pg"), "tags": TAGS, "region": emulator.env["AWS_DEFAULT_REGION"]}
+    assert run_playbook(emulator, tmp_path, PARAM_GROUP_PLAYBOOK, variables) == {
+        "parameter group": True
+    }
+    for flags in ((), ("--check", "--diff")):
+        assert run_playbook(emulator, tmp_path, PARAM_GROUP_PLAYBOOK, variables, *flags) == {
+            "parameter group": False
+        }
+    rds = emulator.client("rds")
+    user = rds.describe_db_parameters(DBParameterGroupName=variables["name"], Source="user")
+    assert {p["ParameterName"]: p["ParameterValue"] for p in user["Parameters"]} == {
+        "require_secure_transport": "1",
+        "character_set_server": "utf8mb4",
+    }
+
+
+# --- secret_marked_for_deletion ---------------------------------------------------------------
+
+
+def test_secret_marked_for_deletion_message(emulator: Any) -> None:
+    secrets = emulator.client("secretsmanager")
+    name = unique("secret")
+    secrets.create_secret(Name=name, SecretString="{}")
+    secrets.delete_secret(SecretId=name, RecoveryWindowInDays=7)
+    with pytest.raises(ClientError) as deleted:
+        secrets.get_secret_value(SecretId=name)
+    assert error_code(deleted) == "InvalidRequestException"
+    assert "marked for deletion" in deleted.value.response["Error"]["Message"]
+    secrets.restore_secret(SecretId=name)
+    assert secrets.get_secret_value(SecretId=name)["SecretString"] == "{}"

@@ -12,6 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from checks_database import (
+    assert_passwords_hidden,
+    check_database,
+    database_leftovers,
+    expected_final_snapshots,
+    final_snapshots,
+)
 from conftest import Emulator
 from support.aws_state import ec2_resources, stack_inventory, tags_of
 from support.playbook import PlaybookRun, run_playbook
@@ -26,8 +33,16 @@ def provision(stack: str, tmp_path: Path, *args: str) -> PlaybookRun:
     )
 
 
-def destroy(stack: str, tmp_path: Path) -> PlaybookRun:
-    return run_playbook("destroy.yml", stack, "-e", f"stack_outputs_dir={tmp_path / stack}")
+def destroy(stack: str, tmp_path: Path, confirmed: bool = True) -> PlaybookRun:
+    """Destroy the stack; CONFIRMED lets the teardown delete deletion-protected databases."""
+    return run_playbook(
+        "destroy.yml",
+        stack,
+        "-e",
+        f"stack_outputs_dir={tmp_path / stack}",
+        "-e",
+        f"aws_database_destroy_confirmed={str(confirmed).lower()}",
+    )
 
 
 def assert_ok(run: PlaybookRun, what: str) -> None:
@@ -261,6 +276,11 @@ def assert_gone(emulator: Emulator, stack: str) -> None:
     region = stack_vars(stack)["stack_region"]
     left = {kind: ids for kind, ids in stack_inventory(emulator, region, stack).items() if ids}
     assert not left, f"destroy left {stack}'s resources behind: {left}"
+    databases = database_leftovers(emulator, region, stack)
+    assert not databases, f"destroy left {stack}'s databases behind: {databases}"
+    assert final_snapshots(emulator, stack) == expected_final_snapshots(stack), (
+        f"{stack}: a destroyed database has no final snapshot"
+    )
     states = {region: key["KeyState"] for region, key in stack_keys(emulator, stack).items()}
     assert set(states.values()) <= {"PendingDeletion"}, f"{stack}'s keys not scheduled: {states}"
 
@@ -271,9 +291,11 @@ def test_network_lifecycle(emulator: Emulator, stack: str, tmp_path: Path) -> No
     assert first.changed > 0
     check_kms(emulator, stack)
     check_network(emulator, stack)
+    check_database(emulator, stack)
     assert (tmp_path / stack / "outputs.json").is_file()
 
-    assert_unchanged(provision(stack, tmp_path), f"{stack}: second run")
+    assert_unchanged(second := provision(stack, tmp_path), f"{stack}: second run")
+    assert_passwords_hidden(emulator, stack, first, second)
     assert_unchanged(
         provision(stack, tmp_path, "--check", "--diff"), f"{stack}: --check on the converged stack"
     )
@@ -289,17 +311,28 @@ def test_two_stacks_side_by_side(emulator: Emulator, tmp_path: Path) -> None:
     region = stack_vars("akb")["stack_region"]
     assert stack_vars("mydigitalstructure")["stack_region"] == region
 
-    assert_ok(provision("mydigitalstructure", tmp_path), "mydigitalstructure: first run")
+    runs = {"mydigitalstructure": [provision("mydigitalstructure", tmp_path)]}
+    assert_ok(runs["mydigitalstructure"][0], "mydigitalstructure: first run")
     mds_before = stack_inventory(emulator, region, "mydigitalstructure")
-    assert_ok(provision("akb", tmp_path), "akb: first run")
+    runs["akb"] = [provision("akb", tmp_path)]
+    assert_ok(runs["akb"][0], "akb: first run")
     check_network(emulator, "mydigitalstructure")
     check_network(emulator, "akb")
     check_kms(emulator, "akb")
+    check_database(emulator, "mydigitalstructure")
+    check_database(emulator, "akb")
 
     for stack in ("akb", "mydigitalstructure"):
-        assert_unchanged(provision(stack, tmp_path), f"{stack}: second run")
+        runs[stack].append(provision(stack, tmp_path))
+        assert_unchanged(runs[stack][-1], f"{stack}: second run")
         assert_unchanged(provision(stack, tmp_path, "--check", "--diff"), f"{stack}: --check")
+        assert_passwords_hidden(emulator, stack, *runs[stack])
 
+    refused = destroy("akb", tmp_path, confirmed=False)
+    assert refused.rc != 0 and "aws_database_destroy_confirmed=true" in refused.output, (
+        "akb: destroy deleted a deletion-protected database without confirmation"
+    )
+    check_database(emulator, "akb")
     assert_ok(destroy("akb", tmp_path), "akb: destroy")
     assert_gone(emulator, "akb")
     assert stack_inventory(emulator, region, "mydigitalstructure") == mds_before

@@ -1,4 +1,5 @@
-"""Bad stack definitions (network, encryption key) are rejected before any AWS call.
+"""Bad stack definitions (network, encryption key, databases) are rejected before any AWS call,
+each with its own message.
 
 Each case overrides one part of Cubed's definition with extra vars, runs provision.yml and
 asserts: the run fails, the output names the problem, and the emulator holds exactly what it
@@ -34,6 +35,42 @@ def with_subnet(**changes: Any) -> list[dict[str, Any]]:
 
 def with_rule(rule: dict[str, Any]) -> list[dict[str, Any]]:
     return [{**SG, "rules": [rule]}]
+
+
+# A valid database on Cubed's test network (Cubed itself has none): database subnets in two AZs,
+# a database security group, a TLS-only MySQL 8.0 parameter group. Each case changes one thing.
+DB_SUBNETS = [
+    *GOOD_SUBNETS,
+    {"name": "database-a", "tier": "database", "az": "a", "cidr": "10.3.63.128/27"},
+    {"name": "database-b", "tier": "database", "az": "b", "cidr": "10.3.63.160/27"},
+]
+DB_GROUP = {
+    "name": "mysql80",
+    "family": "mysql8.0",
+    "parameters": {"require_secure_transport": "1"},
+}
+DB = {
+    "name": "main",
+    "engine": "mysql",
+    "engine_version": "8.0.40",
+    "instance_class": "db.t3.micro",
+    "allocated_storage": 20,
+    "db_name": "app",
+    "master_username": "appadmin",
+    "security_groups": ["web"],
+    "parameter_group": "mysql80",
+}
+
+
+def with_database(
+    group: dict[str, Any] | None = None, subnets: list[dict[str, Any]] | None = None, **changes: Any
+) -> dict[str, Any]:
+    return {
+        "aws_network_subnets": DB_SUBNETS if subnets is None else subnets,
+        "aws_network_security_groups": [SG],
+        "aws_database_parameter_groups": [group or DB_GROUP],
+        "aws_database_instances": [{**DB, **changes}],
+    }
 
 
 CASES: dict[str, tuple[dict[str, Any], str]] = {
@@ -114,6 +151,34 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
     "single availability zone": (
         {"aws_network_azs": ["a"]},
         "aws_network_azs",
+    ),
+    "DB engine/version mismatch": (
+        with_database(engine_version="15.4"),
+        "aws_database_instances[0].engine_version '15.4' is not a version of mysql",
+    ),
+    "DB parameter group family not matching the engine version": (
+        with_database(engine="postgres", engine_version="16.4"),
+        "needs 'postgres16'",
+    ),
+    "DB parameter group not forcing TLS": (
+        with_database(group={**DB_GROUP, "parameters": {}}),
+        "must set require_secure_transport",
+    ),
+    "DB backup retention out of range": (
+        with_database(backup_retention_days=36),
+        "backup_retention_days (or aws_database_backup_retention_days) must be 0 to 35",
+    ),
+    "DB deletion protection off in production": (
+        with_database(deletion_protection=False),
+        "production databases are deletion-protected",
+    ),
+    "DB in a security group the network does not define": (
+        with_database(security_groups=["nope"]),
+        "aws_database_instances[0].security_groups: unknown security group 'nope'",
+    ),
+    "DB subnet tier the network does not define": (
+        with_database(subnets=GOOD_SUBNETS),
+        "aws_database_subnet_tier 'database'",
     ),
     "KMS alias in the reserved aws/ namespace": (
         {"aws_kms_alias": "aws/ebs"},
