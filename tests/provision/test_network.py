@@ -12,6 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from checks_compute import (
+    check_compute,
+    compute_data,
+    compute_left,
+    group_instances,
+    stack_instances,
+)
 from checks_database import (
     assert_passwords_hidden,
     check_database,
@@ -283,6 +290,68 @@ def assert_gone(emulator: Emulator, stack: str) -> None:
     )
     states = {region: key["KeyState"] for region, key in stack_keys(emulator, stack).items()}
     assert set(states.values()) <= {"PendingDeletion"}, f"{stack}'s keys not scheduled: {states}"
+    left = {kind: ids for kind, ids in compute_left(emulator, region, stack).items() if ids}
+    assert not left, f"destroy left {stack}'s compute resources behind: {left}"
+
+
+def provision_compute_only(stack: str, tmp_path: Path, overrides: dict[str, Any]) -> PlaybookRun:
+    """A run of the compute tier alone (--tags aws_compute) with data OVERRIDES: the network and
+    key IDs it needs come from the outputs.json of the previous full run."""
+    outputs = json.loads((tmp_path / stack / "outputs.json").read_text())
+    extra = {
+        "aws_compute_subnet_ids": outputs["network"]["subnet_ids"],
+        "aws_compute_security_group_ids": outputs["network"]["security_group_ids"],
+        "aws_compute_kms_key_arn": outputs["kms"]["key_arn"],
+        **overrides,
+    }
+    varsfile = tmp_path / f"{stack}-scale.json"
+    varsfile.write_text(json.dumps(extra))
+    return provision(stack, tmp_path, "--tags", "aws_compute", "-e", f"@{varsfile}")
+
+
+def check_instance_scaling(emulator: Emulator, stack: str, tmp_path: Path) -> None:
+    """Counts changed in the data leave exactly that many instances: the wanted ones are kept
+    (same IDs), the surplus (highest numbers, removed groups) goes, nothing is duplicated."""
+    data = compute_data(stack)
+    region = data["stack_region"]
+    groups = data["aws_compute_groups"]
+    grow, drop = groups[-1]["name"], groups[0]["name"]
+    before = group_instances(stack_instances(emulator, region, stack))
+
+    def counts(changes: dict[str, int]) -> list[dict[str, Any]]:
+        return [{**g, "count": changes.get(g["name"], g["count"])} for g in groups]
+
+    scaled = counts({grow: 3, drop: 0})
+    assert_ok(provision_compute_only(stack, tmp_path, {"aws_compute_groups": scaled}), "scale")
+    check_compute(emulator, stack, {**data, "aws_compute_groups": scaled})
+    after = group_instances(stack_instances(emulator, region, stack))
+    first = f"{data['aws_compute_name']}-{grow}-1"
+    assert after[grow][first] == before[grow][first], "a wanted instance was replaced"
+    assert drop not in after
+    for name in set(before) - {grow, drop}:
+        assert after[name] == before[name], f"{name} was touched by another group's scaling"
+
+    back = counts({grow: 1, drop: 0})
+    again = provision_compute_only(stack, tmp_path, {"aws_compute_groups": back})
+    assert_ok(again, "scale back")
+    check_compute(emulator, stack, {**data, "aws_compute_groups": back})
+    assert group_instances(stack_instances(emulator, region, stack))[grow] == {
+        first: before[grow][first]
+    }, "scaling down removed the wrong instances"
+    assert_unchanged(
+        provision_compute_only(stack, tmp_path, {"aws_compute_groups": back}), "scaled re-run"
+    )
+
+
+def check_asg_scaling(emulator: Emulator, stack: str, tmp_path: Path) -> None:
+    """An Auto Scaling group resized in the data gets exactly that size and that many instances."""
+    data = compute_data(stack)
+    asgs = [
+        {**a, "max_size": a["max_size"] + 1, "desired_capacity": 2}
+        for a in data["aws_compute_asgs"]
+    ]
+    assert_ok(provision_compute_only(stack, tmp_path, {"aws_compute_asgs": asgs}), "ASG resize")
+    check_compute(emulator, stack, {**data, "aws_compute_asgs": asgs})
 
 
 @pytest.mark.parametrize("stack", ["cubed", "mobile"])
@@ -292,6 +361,7 @@ def test_network_lifecycle(emulator: Emulator, stack: str, tmp_path: Path) -> No
     check_kms(emulator, stack)
     check_network(emulator, stack)
     check_database(emulator, stack)
+    check_compute(emulator, stack)
     assert (tmp_path / stack / "outputs.json").is_file()
 
     assert_unchanged(second := provision(stack, tmp_path), f"{stack}: second run")
@@ -299,6 +369,8 @@ def test_network_lifecycle(emulator: Emulator, stack: str, tmp_path: Path) -> No
     assert_unchanged(
         provision(stack, tmp_path, "--check", "--diff"), f"{stack}: --check on the converged stack"
     )
+    if compute_data(stack)["aws_compute_groups"]:
+        check_instance_scaling(emulator, stack, tmp_path)
 
     assert_ok(destroy(stack, tmp_path), f"{stack}: destroy")
     assert_gone(emulator, stack)
@@ -321,6 +393,8 @@ def test_two_stacks_side_by_side(emulator: Emulator, tmp_path: Path) -> None:
     check_kms(emulator, "akb")
     check_database(emulator, "mydigitalstructure")
     check_database(emulator, "akb")
+    check_compute(emulator, "mydigitalstructure")
+    check_compute(emulator, "akb")
 
     for stack in ("akb", "mydigitalstructure"):
         runs[stack].append(provision(stack, tmp_path))
@@ -333,6 +407,9 @@ def test_two_stacks_side_by_side(emulator: Emulator, tmp_path: Path) -> None:
         "akb: destroy deleted a deletion-protected database without confirmation"
     )
     check_database(emulator, "akb")
+    check_compute(emulator, "akb")  # the refused teardown deleted nothing of any tier
+    check_asg_scaling(emulator, "akb", tmp_path)
+
     assert_ok(destroy("akb", tmp_path), "akb: destroy")
     assert_gone(emulator, "akb")
     assert stack_inventory(emulator, region, "mydigitalstructure") == mds_before

@@ -1,4 +1,4 @@
-"""Bad stack definitions (network, encryption key, databases) are rejected before any AWS call,
+"""Bad stack definitions (network, key, databases, compute) are rejected before any AWS call,
 each with its own message.
 
 Each case overrides one part of Cubed's definition with extra vars, runs provision.yml and
@@ -27,10 +27,35 @@ GOOD_SUBNETS = [
     {"name": "public-b", "tier": "public", "az": "b", "cidr": "10.3.63.96/27"},
 ]
 SG = {"name": "web", "description": "web servers", "rules": []}
+GROUP = {
+    "name": "docs",
+    "role": "docs",
+    "count": 1,
+    "instance_type": "t3.micro",
+    "subnet": "private-b",
+    "security_groups": ["VisScore Docs Server"],
+}
+ASG = {
+    "name": "web",
+    "role": "web",
+    "instance_type": "t3.micro",
+    "subnets": ["private-a", "private-b"],
+    "security_groups": ["VisScore Internal Web Servers"],
+    "min_size": 1,
+    "max_size": 3,
+}
 
 
 def with_subnet(**changes: Any) -> list[dict[str, Any]]:
     return [*GOOD_SUBNETS[:-1], {**GOOD_SUBNETS[-1], **changes}]
+
+
+def with_group(**changes: Any) -> dict[str, Any]:
+    return {"aws_compute_groups": [{**GROUP, **changes}]}
+
+
+def with_asg(**changes: Any) -> dict[str, Any]:
+    return {"aws_compute_asgs": [{**ASG, **changes}]}
 
 
 def with_rule(rule: dict[str, Any]) -> list[dict[str, Any]]:
@@ -179,6 +204,42 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
     "DB subnet tier the network does not define": (
         with_database(subnets=GOOD_SUBNETS),
         "aws_database_subnet_tier 'database'",
+    ),
+    "instance type without a size": (
+        with_group(instance_type="t3large"),
+        "aws_compute_groups[docs].instance_type 't3large' is not an EC2 instance type",
+    ),
+    "instance type that is a word": (
+        with_asg(instance_type="huge"),
+        "aws_compute_asgs[web].instance_type 'huge'",
+    ),
+    "negative instance count": (
+        with_group(count=-1),
+        "aws_compute_groups[docs].count must be a whole number of instances, 0 or more",
+    ),
+    "instance in a subnet the network does not define": (
+        with_group(subnet="private-z"),
+        "aws_compute_groups[docs].subnet 'private-z' is not a subnet of aws_network_subnets",
+    ),
+    "security group the network does not define": (
+        with_group(security_groups=["VisScore Docs Server", "nope"]),
+        "aws_compute_groups[docs].security_groups names 'nope'",
+    ),
+    "scaling min above max": (
+        with_asg(min_size=4, max_size=2),
+        "aws_compute_asgs[web].min_size 4 is above max_size 2",
+    ),
+    "scaling desired outside min..max": (
+        with_asg(desired_capacity=5),
+        "aws_compute_asgs[web].desired_capacity 5 is outside min_size..max_size (1..3)",
+    ),
+    "Auto Scaling group in a subnet the network does not define": (
+        with_asg(subnets=["private-a", "database-z"]),
+        "aws_compute_asgs[web].subnets names 'database-z'",
+    ),
+    "Elastic IP on a group of several instances": (
+        with_group(count=2, elastic_ip=True),
+        "elastic_ip needs count 1",
     ),
     "KMS alias in the reserved aws/ namespace": (
         {"aws_kms_alias": "aws/ebs"},
