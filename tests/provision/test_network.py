@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from checks_identity import check_identity, identity_left
+from checks_storage import check_storage, storage_left
 from conftest import Emulator
 from support.aws_state import ec2_resources, stack_inventory, tags_of
 from support.playbook import PlaybookRun, run_playbook
@@ -26,8 +28,15 @@ def provision(stack: str, tmp_path: Path, *args: str) -> PlaybookRun:
     )
 
 
-def destroy(stack: str, tmp_path: Path) -> PlaybookRun:
-    return run_playbook("destroy.yml", stack, "-e", f"stack_outputs_dir={tmp_path / stack}")
+def destroy(stack: str, tmp_path: Path, *args: str) -> PlaybookRun:
+    # The stacks' buckets are data-bearing: the tests allow their teardown explicitly.
+    return run_playbook(
+        "destroy.yml",
+        stack,
+        "-e",
+        f"stack_outputs_dir={tmp_path / stack}",
+        *(args or ("-e", "aws_storage_destroy_data_buckets=true")),
+    )
 
 
 def assert_ok(run: PlaybookRun, what: str) -> None:
@@ -259,10 +268,30 @@ def check_kms(emulator: Emulator, stack: str) -> None:
 
 def assert_gone(emulator: Emulator, stack: str) -> None:
     region = stack_vars(stack)["stack_region"]
-    left = {kind: ids for kind, ids in stack_inventory(emulator, region, stack).items() if ids}
+    inventory = {
+        **stack_inventory(emulator, region, stack),
+        **identity_left(emulator, stack),
+        **storage_left(emulator, stack),
+    }
+    left = {kind: ids for kind, ids in inventory.items() if ids}
     assert not left, f"destroy left {stack}'s resources behind: {left}"
     states = {region: key["KeyState"] for region, key in stack_keys(emulator, stack).items()}
     assert set(states.values()) <= {"PendingDeletion"}, f"{stack}'s keys not scheduled: {states}"
+
+
+def assert_data_buckets_kept(emulator: Emulator, stack: str, tmp_path: Path) -> None:
+    """A data-bearing bucket that holds an object stops a destroy without the safety flag,
+    before anything is deleted."""
+    data = stack_vars(stack, ("stack_region", "stack_bucket_prefix", "aws_storage_buckets"))
+    bucket = next(b for b in data["aws_storage_buckets"] if b.get("data_bearing", True))
+    name = f"{data['stack_bucket_prefix']}-{bucket['name']}"
+    s3 = emulator.client("s3", data["stack_region"])
+    s3.put_object(Bucket=name, Key="keep-me.txt", Body=b"data")
+    before = stack_inventory(emulator, data["stack_region"], stack)
+    run = destroy(stack, tmp_path, "-e", "aws_storage_destroy_data_buckets=false")
+    assert run.rc != 0 and "aws_storage_destroy_data_buckets" in run.output, run.output[-3000:]
+    assert s3.get_object(Bucket=name, Key="keep-me.txt")["Body"].read() == b"data"
+    assert stack_inventory(emulator, data["stack_region"], stack) == before
 
 
 @pytest.mark.parametrize("stack", ["cubed", "mobile"])
@@ -271,6 +300,8 @@ def test_network_lifecycle(emulator: Emulator, stack: str, tmp_path: Path) -> No
     assert first.changed > 0
     check_kms(emulator, stack)
     check_network(emulator, stack)
+    check_identity(emulator, stack)
+    check_storage(emulator, stack)
     assert (tmp_path / stack / "outputs.json").is_file()
 
     assert_unchanged(provision(stack, tmp_path), f"{stack}: second run")
@@ -278,6 +309,7 @@ def test_network_lifecycle(emulator: Emulator, stack: str, tmp_path: Path) -> No
         provision(stack, tmp_path, "--check", "--diff"), f"{stack}: --check on the converged stack"
     )
 
+    assert_data_buckets_kept(emulator, stack, tmp_path)
     assert_ok(destroy(stack, tmp_path), f"{stack}: destroy")
     assert_gone(emulator, stack)
     assert not (tmp_path / stack / "outputs.json").exists()
@@ -295,6 +327,9 @@ def test_two_stacks_side_by_side(emulator: Emulator, tmp_path: Path) -> None:
     check_network(emulator, "mydigitalstructure")
     check_network(emulator, "akb")
     check_kms(emulator, "akb")
+    for stack in ("mydigitalstructure", "akb"):
+        check_identity(emulator, stack)
+        check_storage(emulator, stack)
 
     for stack in ("akb", "mydigitalstructure"):
         assert_unchanged(provision(stack, tmp_path), f"{stack}: second run")
@@ -304,6 +339,8 @@ def test_two_stacks_side_by_side(emulator: Emulator, tmp_path: Path) -> None:
     assert_gone(emulator, "akb")
     assert stack_inventory(emulator, region, "mydigitalstructure") == mds_before
     check_network(emulator, "mydigitalstructure")
+    check_identity(emulator, "mydigitalstructure")
+    check_storage(emulator, "mydigitalstructure")
 
     assert_ok(destroy("mydigitalstructure", tmp_path), "mydigitalstructure: destroy")
     assert_gone(emulator, "mydigitalstructure")

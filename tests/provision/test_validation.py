@@ -1,4 +1,4 @@
-"""Bad stack definitions (network, encryption key) are rejected before any AWS call, each with its own message.
+"""Bad stack definitions (network, key, identity, storage) are rejected before any AWS call.
 
 Each case overrides one part of Cubed's definition with extra vars, runs provision.yml and
 asserts: the run fails, the output names the problem, and the emulator holds exactly what it
@@ -114,6 +114,57 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
     "single availability zone": (
         {"aws_network_azs": ["a"]},
         "aws_network_azs",
+    ),
+    "bucket name breaking S3's naming rules": (
+        {"aws_storage_buckets": [{"name": "models"}, {"name": "Model_Archive"}]},
+        "aws_storage_buckets[1].name",
+    ),
+    "IAM statement naming a bucket the stack does not define": (
+        {
+            "aws_identity_policies": [
+                {
+                    "name": "read-models",
+                    "statements": [{"actions": ["s3:GetObject"], "buckets": ["nope"]}],
+                }
+            ]
+        },
+        "names 'nope', which aws_storage_buckets does not define",
+    ),
+    "IAM data action on every resource": (
+        {
+            "aws_identity_policies": [
+                {
+                    "name": "read-models",
+                    "statements": [{"actions": ["s3:GetObject"], "resources": ["*"]}],
+                }
+            ]
+        },
+        "is '*' for data actions",
+    ),
+    "lifecycle transition after zero days": (
+        {
+            "aws_storage_buckets": [
+                {"name": "models", "lifecycle": [{"id": "a", "transitions": [{"days": 0}]}]}
+            ]
+        },
+        "transitions[0].days must be > 0",
+    ),
+    "lifecycle expiry before the transition": (
+        {
+            "aws_storage_buckets": [
+                {
+                    "name": "models",
+                    "lifecycle": [
+                        {"id": "a", "transitions": [{"days": 90}], "expiration_days": 30}
+                    ],
+                }
+            ]
+        },
+        "must come after the last transition",
+    ),
+    "replicated bucket without a standby region": (
+        {"aws_storage_buckets": [{"name": "models", "replicate": True}]},
+        "needs a standby region",
     ),
     "KMS alias in the reserved aws/ namespace": (
         {"aws_kms_alias": "aws/ebs"},

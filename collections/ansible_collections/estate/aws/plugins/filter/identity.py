@@ -7,7 +7,7 @@ them into ARNs, so a policy can only reach what the stack defines::
 
     {sid, effect: Allow, actions: [...],
      buckets: [purpose, ...],        # arn:aws:s3:::<bucket prefix>-<purpose> and .../*
-     secrets: [name, ...],           # arn:aws:secretsmanager:<region>:<account>:secret:<stack>/<name>-*
+     secrets: [name, ...],           # ...:secretsmanager:<region>:<account>:secret:<stack>/<name>-*
      queues: [name, ...],            # arn:aws:sqs:<region>:<account>:<stack>-<name>
      stack_key: true,                # the stack's KMS key (aws_kms_outputs.key_arn)
      resources: [arn, ...],          # anything else ("*" only for non-data actions); {account},
@@ -46,9 +46,7 @@ DATA_ACTIONS = re.compile(
 )
 
 
-def _statements_errors(
-    statements: Any, where: str, ctx: Mapping[str, Any]
-) -> list[str]:
+def _statements_errors(statements: Any, where: str, ctx: Mapping[str, Any]) -> list[str]:
     errors = []
     buckets = [str(b) for b in ctx.get("buckets") or []]
     if not statements:
@@ -75,7 +73,8 @@ def _statements_errors(
         )
         if not granted:
             errors.append(
-                f"{at}: name what the statement applies to (buckets, secrets, queues, stack_key or resources)"
+                f"{at}: name what the statement applies to "
+                "(buckets, secrets, queues, stack_key or resources)"
             )
         data = [a for a in actions if DATA_ACTIONS.match(str(a))]
         if "*" in (st.get("resources") or []) and data and st.get("effect", "Allow") == "Allow":
@@ -92,7 +91,11 @@ def identity_errors(ctx: Mapping[str, Any]) -> list[str]:
     errors: list[str] = []
     stack = str(ctx.get("stack", ""))
     policies = [str(p.get("name", "")) for p in ctx.get("policies") or []]
-    for kind, items in ((ROLES, ctx.get("roles")), (POLICIES, ctx.get("policies")), (GROUPS, ctx.get("groups"))):
+    for kind, items in (
+        (ROLES, ctx.get("roles")),
+        (POLICIES, ctx.get("policies")),
+        (GROUPS, ctx.get("groups")),
+    ):
         seen: set[str] = set()
         for i, item in enumerate(items or []):
             name = str(item.get("name", ""))
@@ -124,12 +127,17 @@ def identity_errors(ctx: Mapping[str, Any]) -> list[str]:
     return errors
 
 
-def iam_policy_document(statements: list[Mapping[str, Any]], ctx: Mapping[str, Any]) -> dict[str, Any]:
+def iam_policy_document(
+    statements: list[Mapping[str, Any]], ctx: Mapping[str, Any]
+) -> dict[str, Any]:
     stack, region, account = ctx["stack"], ctx["region"], ctx.get("account_id") or "*"
     out = []
     for st in statements:
         resources = [
-            str(r).replace("{account}", account).replace("{region}", region).replace("{stack}", stack)
+            str(r)
+            .replace("{account}", account)
+            .replace("{region}", region)
+            .replace("{stack}", stack)
             for r in st.get("resources") or []
         ]
         for purpose in st.get("buckets") or []:
@@ -139,7 +147,9 @@ def iam_policy_document(statements: list[Mapping[str, Any]], ctx: Mapping[str, A
             f"arn:aws:secretsmanager:{region}:{account}:secret:{stack}/{name}-*"
             for name in st.get("secrets") or []
         ]
-        resources += [f"arn:aws:sqs:{region}:{account}:{stack}-{name}" for name in st.get("queues") or []]
+        resources += [
+            f"arn:aws:sqs:{region}:{account}:{stack}-{name}" for name in st.get("queues") or []
+        ]
         if st.get("stack_key") and ctx.get("key_arn"):
             resources.append(str(ctx["key_arn"]))
         if not resources:
@@ -171,7 +181,11 @@ def iam_trust_document(services: list[str]) -> dict[str, Any]:
         "Statement": [
             {
                 "Effect": "Allow",
-                "Principal": {"Service": sorted(str(s) for s in services) if len(services) > 1 else str(services[0])},
+                "Principal": {
+                    "Service": sorted(str(s) for s in services)
+                    if len(services) > 1
+                    else str(services[0])
+                },
                 "Action": "sts:AssumeRole",
             }
         ],

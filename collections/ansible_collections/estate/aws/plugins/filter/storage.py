@@ -82,11 +82,14 @@ def storage_errors(spec: Mapping[str, Any]) -> list[str]:
         where = f"{BUCKETS}[{i}]"
         purpose = str(bucket.get("name", ""))
         if purpose in seen:
-            errors.append(f"{where}.name: duplicate bucket '{purpose}': give each bucket its own name")
+            errors.append(
+                f"{where}.name: duplicate bucket '{purpose}': give each bucket its own name"
+            )
         seen.add(purpose)
         if purpose == "logs":
             errors.append(
-                f"{where}.name: 'logs' is the stack's access-log bucket, made by the role: rename it"
+                f"{where}.name: 'logs' is the stack's access-log bucket, made by the role: "
+                "rename it"
             )
         if not PURPOSE_RE.match(purpose):
             errors.append(
@@ -125,14 +128,18 @@ def _rule_errors(rule: Mapping[str, Any], where: str, ids: set[str]) -> list[str
             errors.append(f"{where}.transitions[{k}].days must be > 0 (got {days})")
         if cls not in STORAGE_CLASSES:
             errors.append(
-                f"{where}.transitions[{k}].storage_class '{cls}' is not one of {', '.join(STORAGE_CLASSES)}"
+                f"{where}.transitions[{k}].storage_class '{cls}' is not one of "
+                f"{', '.join(STORAGE_CLASSES)}"
             )
         elif days < MIN_DAYS.get(cls, 0):
             errors.append(
-                f"{where}.transitions[{k}].days: {cls} needs at least {MIN_DAYS[cls]} days (got {days})"
+                f"{where}.transitions[{k}].days: {cls} needs at least {MIN_DAYS[cls]} days "
+                f"(got {days})"
             )
         if days <= last and k > 0:
-            errors.append(f"{where}.transitions[{k}].days must grow from one transition to the next")
+            errors.append(
+                f"{where}.transitions[{k}].days must grow from one transition to the next"
+            )
         last = max(last, days)
     expiry = rule.get("expiration_days")
     if expiry is not None:
@@ -143,7 +150,11 @@ def _rule_errors(rule: Mapping[str, Any], where: str, ids: set[str]) -> list[str
                 f"{where}.expiration_days ({expiry}) must come after the last transition "
                 f"({last} days): raise expiration_days or lower the transition days"
             )
-    for key in ("noncurrent_transition_days", "noncurrent_expiration_days", "abort_incomplete_days"):
+    for key in (
+        "noncurrent_transition_days",
+        "noncurrent_expiration_days",
+        "abort_incomplete_days",
+    ):
         if key in rule and rule[key] is not None and int(rule[key]) <= 0:
             errors.append(f"{where}.{key} must be > 0 (got {rule[key]})")
     if (
@@ -188,9 +199,7 @@ def _log_bucket(spec: Mapping[str, Any], name: str, region: str) -> dict[str, An
                     "Principal": {"Service": "logging.s3.amazonaws.com"},
                     "Action": ["s3:PutObject"],
                     "Resource": f"{arn}/*",
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": str(spec["account_id"])}
-                    },
+                    "Condition": {"StringEquals": {"aws:SourceAccount": str(spec["account_id"])}},
                 },
             ],
         },
@@ -237,7 +246,10 @@ def storage_plan(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "kms_key_arn": str(spec.get("standby_kms_key_arn") or ""),
                 "policy": {"Version": "2012-10-17", "Statement": [_tls_only(arn)]},
                 "lifecycle": bucket.get("lifecycle") or [],
-                "logging": {"target_bucket": standby_log, "target_prefix": f"{bucket['name']}-replica/"},
+                "logging": {
+                    "target_bucket": standby_log,
+                    "target_prefix": f"{bucket['name']}-replica/",
+                },
             }
         )
     for bucket in buckets:

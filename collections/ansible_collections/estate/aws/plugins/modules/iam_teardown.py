@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 ---
 module: iam_teardown
 version_added: 0.2.0
-short_description: Delete a stack's IAM roles, instance profiles, groups and managed policies under an IAM path
+short_description: Delete a stack's IAM roles, profiles, groups and policies under an IAM path
 description:
   - Lists the instance profiles, roles, groups and customer-managed policies under O(path_prefix)
     (one listing per kind) and deletes them in dependency order: instance profiles (after
@@ -75,8 +75,15 @@ def paged(iam: Any, call: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
     return [item for page in iam.get_paginator(call).paginate(**kwargs) for item in page[key]]
 
 
-def teardown(module: AnsibleAWSModule, iam: Any, path: str, match: dict[str, Any]) -> dict[str, list[str]]:
-    deleted: dict[str, list[str]] = {"instance_profiles": [], "roles": [], "groups": [], "policies": []}
+def teardown(
+    module: AnsibleAWSModule, iam: Any, path: str, match: dict[str, Any]
+) -> dict[str, list[str]]:
+    deleted: dict[str, list[str]] = {
+        "instance_profiles": [],
+        "roles": [],
+        "groups": [],
+        "policies": [],
+    }
     check = module.check_mode
     roles = [
         r
@@ -152,9 +159,13 @@ def main() -> None:
     )
     path, match = module.params["path_prefix"], module.params["match_tags"]
     if not match or not all(str(v) for v in match.values()):
-        module.fail_json(msg="match_tags must hold non-empty tags: refusing to delete by an empty filter")
+        module.fail_json(
+            msg="match_tags must hold non-empty tags: refusing to delete by an empty filter"
+        )
     if not (path.startswith("/") and path.endswith("/") and len(path.strip("/")) > 0):
-        module.fail_json(msg=f"path_prefix must be a non-root IAM path such as /ansible-estate/cubed/ (got {path})")
+        module.fail_json(
+            msg=f"path_prefix must be a non-root IAM path such as /estate/cubed/ (got {path})"
+        )
     iam = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
     try:
         deleted = teardown(module, iam, path, match)

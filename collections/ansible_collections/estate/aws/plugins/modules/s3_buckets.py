@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 ---
 module: s3_buckets
 version_added: 0.2.0
-short_description: Reconcile a stack's S3 buckets (all settings) in one call, or tear them down by tags
+short_description: Reconcile a stack's S3 buckets in one call, or tear them down by tags
 description:
   - With O(state=present), creates each bucket of O(buckets) that does not exist and brings its
     tags, versioning, default encryption, public access block, object ownership, bucket policy,
@@ -37,7 +37,10 @@ options:
       name: {description: Bucket name., type: str, required: true}
       region: {description: Region of the bucket., type: str, required: true}
       tags: {description: Tags (replace the bucket's tag set)., type: dict, default: {}}
-      versioning: {description: Versioning enabled (false suspends it once enabled)., type: bool, default: true}
+      versioning:
+        description: Versioning enabled (false suspends it once enabled).
+        type: bool
+        default: true
       kms_key_arn: {description: SSE-KMS key; empty means SSE-S3 (AES256)., type: str, default: ""}
       bucket_key: {description: S3 Bucket Key for SSE-KMS., type: bool, default: true}
       policy: {description: Bucket policy document; empty removes it., type: dict, default: {}}
@@ -64,7 +67,9 @@ options:
     type: dict
     default: {}
   allow_data_loss:
-    description: Also empty and delete buckets tagged V(data-bearing=true) that hold objects (O(state=absent)).
+    description:
+      - Also empty and delete buckets tagged V(data-bearing=true) that hold objects
+        (O(state=absent)).
     type: bool
     default: false
   state:
@@ -103,7 +108,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 buckets:
-  description: Name -> {arn, region, changes (list of the settings written)} of every bucket handled.
+  description: Name -> {arn, region, changes (the settings written)} of every bucket handled.
   returned: always
   type: dict
 """
@@ -261,7 +266,7 @@ class Buckets:
             self.write(s3.create_bucket, **create)
             if self.module.check_mode:
                 # Nothing to read back: every setting below will be written on the real run.
-                return changes + ["settings"], {}, {"name": name}
+                return [*changes, "settings"], {}, {"name": name}
 
         def setting(key: str, current: Any, wanted: Any, apply: Any) -> None:
             if contains(current, wanted) and (wanted or not current):
@@ -284,7 +289,9 @@ class Buckets:
             "ownership",
             (current or {}).get("OwnershipControls"),
             wanted,
-            lambda: self.write(s3.put_bucket_ownership_controls, Bucket=name, OwnershipControls=wanted),
+            lambda: self.write(
+                s3.put_bucket_ownership_controls, Bucket=name, OwnershipControls=wanted
+            ),
         )
 
         current = self.read(s3.get_public_access_block, Bucket=name)
@@ -299,16 +306,24 @@ class Buckets:
 
         if spec["kms_key_arn"]:
             default = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": spec["kms_key_arn"]}
-            rule = {"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": spec["bucket_key"]}
+            rule = {
+                "ApplyServerSideEncryptionByDefault": default,
+                "BucketKeyEnabled": spec["bucket_key"],
+            }
         else:
             rule = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
         current = self.read(s3.get_bucket_encryption, Bucket=name)
         current_rules = (current or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules")
         if not spec["kms_key_arn"] and current_rules:
             current_rules = [
-                {**r, "ApplyServerSideEncryptionByDefault": {
-                    k: v for k, v in r.get("ApplyServerSideEncryptionByDefault", {}).items()
-                    if k != "KMSMasterKeyID" or v}}
+                {
+                    **r,
+                    "ApplyServerSideEncryptionByDefault": {
+                        k: v
+                        for k, v in r.get("ApplyServerSideEncryptionByDefault", {}).items()
+                        if k != "KMSMasterKeyID" or v
+                    },
+                }
                 for r in current_rules
             ]
         setting(
@@ -324,7 +339,9 @@ class Buckets:
 
         current = self.read(s3.get_bucket_versioning, Bucket=name) or {}
         status = "Enabled" if spec["versioning"] else "Suspended"
-        if current.get("Status", "Disabled") != status and (spec["versioning"] or "Status" in current):
+        if current.get("Status", "Disabled") != status and (
+            spec["versioning"] or "Status" in current
+        ):
             before["versioning"], after["versioning"] = current.get("Status", "Disabled"), status
             changes.append("versioning")
             self.write(
@@ -359,7 +376,10 @@ class Buckets:
         current = (self.read(s3.get_bucket_logging, Bucket=name) or {}).get("LoggingEnabled", {})
         logging = spec["logging"]
         wanted = (
-            {"TargetBucket": logging["target_bucket"], "TargetPrefix": logging.get("target_prefix", "")}
+            {
+                "TargetBucket": logging["target_bucket"],
+                "TargetPrefix": logging.get("target_prefix", ""),
+            }
             if logging
             else {}
         )
@@ -376,9 +396,7 @@ class Buckets:
             before["replication"], after["replication"] = current, wanted
             changes.append("replication")
             if wanted:
-                self.write(
-                    s3.put_bucket_replication, Bucket=name, ReplicationConfiguration=wanted
-                )
+                self.write(s3.put_bucket_replication, Bucket=name, ReplicationConfiguration=wanted)
             else:
                 self.write(s3.delete_bucket_replication, Bucket=name)
         return changes, before, after
@@ -420,7 +438,8 @@ class Buckets:
                 ]
                 for start in range(0, len(objects), 1000):
                     s3.delete_objects(
-                        Bucket=name, Delete={"Objects": objects[start : start + 1000], "Quiet": True}
+                        Bucket=name,
+                        Delete={"Objects": objects[start : start + 1000], "Quiet": True},
                     )
             s3.delete_bucket(Bucket=name)
         except ClientError as err:
@@ -471,7 +490,9 @@ def main() -> None:
     else:
         match = module.params["match_tags"]
         if not match or not all(str(v) for v in match.values()):
-            module.fail_json(msg="match_tags must hold non-empty tags: refusing to delete by an empty filter")
+            module.fail_json(
+                msg="match_tags must hold non-empty tags: refusing to delete by an empty filter"
+            )
         found = handler.tagged(match)
         protected = [
             n
@@ -486,9 +507,13 @@ def main() -> None:
                 )
             )
         # Log buckets last: the other buckets deliver their access logs there until deleted.
-        for name, region, tags in sorted(found, key=lambda f: f[2].get("purpose") == "logs"):
+        for name, region, _tags in sorted(found, key=lambda f: f[2].get("purpose") == "logs"):
             handler.delete(name, region)
-            result["buckets"][name] = {"arn": f"arn:aws:s3:::{name}", "region": region, "changes": ["deleted"]}
+            result["buckets"][name] = {
+                "arn": f"arn:aws:s3:::{name}",
+                "region": region,
+                "changes": ["deleted"],
+            }
             changed = True
     module.exit_json(changed=changed, **result)
 
