@@ -550,3 +550,26 @@ def test_s3_replication_rules_read_back_as_put(emulator: Any) -> None:
     assert got["DeleteMarkerReplication"] == {"Status": "Disabled"}
     assert got["Filter"] == {"Prefix": ""}
     assert "SourceSelectionCriteria" not in got
+
+
+def test_policy_statement_with_unmet_condition_does_not_apply(emulator: Any) -> None:
+    s3 = emulator.client("s3", "us-east-1")
+    bucket = unique("tls-only")
+    s3.create_bucket(Bucket=bucket)
+    arn = f"arn:aws:s3:::{bucket}"
+    tls_only = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [arn, f"{arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Statement": [tls_only]}))
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+
+    deny_all = {k: v for k, v in tls_only.items() if k != "Condition"}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Statement": [deny_all]}))
+    with pytest.raises(ClientError) as denied:
+        s3.put_object(Bucket=bucket, Key="k2", Body=b"v")
+    assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
