@@ -17,7 +17,7 @@ STORAGE_VARS = (
     "stack_tags",
     "stack_bucket_prefix",
     "aws_storage_buckets",
-    "aws_storage_standby_region",
+    "stack_standby_region",
 )
 BLOCK_ALL = {
     "BlockPublicAcls": True,
@@ -92,7 +92,7 @@ def check_bucket(
 def check_storage(emulator: Emulator, stack: str) -> None:
     data = stack_vars(stack, STORAGE_VARS)
     region, prefix = data["stack_region"], data["stack_bucket_prefix"]
-    standby = data["aws_storage_standby_region"] or ""
+    standby = data["stack_standby_region"] or ""
     specs = data["aws_storage_buckets"] or []
     replicated = [b for b in specs if b.get("replicate")]
     kms = emulator.client("kms", region)
