@@ -57,6 +57,11 @@ def assert_scoped(document: dict[str, Any], data: dict[str, Any], where: str) ->
                 )
 
 
+def groups_under(iam: Any, path: str) -> list[dict[str, Any]]:
+    """Groups under PATH (moto 5.2.5 ignores ListGroups' PathPrefix: filter here too)."""
+    return [g for g in iam.list_groups(PathPrefix=path)["Groups"] if g["Path"].startswith(path)]
+
+
 def check_identity(emulator: Emulator, stack: str) -> None:
     data = stack_vars(stack, IDENTITY_VARS)
     name, path, tags = data["stack_name"], iam_path(data), data["stack_tags"]
@@ -118,7 +123,7 @@ def check_identity(emulator: Emulator, stack: str) -> None:
         else:
             assert role_name not in profiles, f"{role_name} must have no instance profile"
 
-    groups = {g["GroupName"] for g in iam.list_groups(PathPrefix=path)["Groups"]}
+    groups = {g["GroupName"] for g in groups_under(iam, path)}
     assert groups == {f"{name}-{g['name']}" for g in data["aws_identity_groups"] or []}
     for group in data["aws_identity_groups"] or []:
         group_name = f"{name}-{group['name']}"
@@ -171,5 +176,5 @@ def identity_left(emulator: Emulator, stack: str) -> dict[str, set[str]]:
         "iam_policy": {
             p["PolicyName"] for p in iam.list_policies(Scope="Local", PathPrefix=path)["Policies"]
         },
-        "iam_group": {g["GroupName"] for g in iam.list_groups(PathPrefix=path)["Groups"]},
+        "iam_group": {g["GroupName"] for g in groups_under(iam, path)},
     }
