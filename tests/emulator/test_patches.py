@@ -806,3 +806,95 @@ def test_autoscaling_group_tags_are_sorted_by_key(emulator: Any) -> None:
     assert [t["Key"] for t in group["Tags"]] == ["B", "Name", "a", "env", "stack"]
     autoscaling.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)
     ec2.delete_launch_template(LaunchTemplateName=name)
+
+
+def test_s3_logging_target_policy_may_have_a_wildcard_principal(emulator: Any) -> None:
+    s3 = emulator.client("s3", "eu-west-1")
+    where = {"CreateBucketConfiguration": {"LocationConstraint": "eu-west-1"}}
+    target, source = unique("logs"), unique("data")
+    s3.create_bucket(Bucket=target, **where)
+    s3.create_bucket(Bucket=source, **where)
+    arn = f"arn:aws:s3:::{target}"
+    tls_only = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [arn, f"{arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    delivery = {
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": ["s3:PutObject"],
+        "Resource": f"{arn}/*",
+    }
+    status = {"LoggingEnabled": {"TargetBucket": target, "TargetPrefix": "data/"}}
+
+    s3.put_bucket_policy(Bucket=target, Policy=json.dumps({"Statement": [tls_only]}))
+    with pytest.raises(ClientError) as refused:
+        s3.put_bucket_logging(Bucket=source, BucketLoggingStatus=status)
+    assert error_code(refused) == "InvalidTargetBucketForLogging"
+
+    policy = {"Version": "2012-10-17", "Statement": [tls_only, delivery]}
+    s3.put_bucket_policy(Bucket=target, Policy=json.dumps(policy))
+    s3.put_bucket_logging(Bucket=source, BucketLoggingStatus=status)
+    assert s3.get_bucket_logging(Bucket=source)["LoggingEnabled"] == status["LoggingEnabled"]
+
+
+def test_s3_replication_rules_read_back_as_put(emulator: Any) -> None:
+    s3 = emulator.client("s3", "us-east-1")
+    source, replica = unique("source"), unique("replica")
+    for bucket in (source, replica):
+        s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    rule = {
+        "ID": "to-standby",
+        "Priority": 1,
+        "Status": "Enabled",
+        "Filter": {"Prefix": "media/"},
+        "DeleteMarkerReplication": {"Status": "Enabled"},
+        "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"}},
+        "Destination": {
+            "Bucket": f"arn:aws:s3:::{replica}",
+            "EncryptionConfiguration": {"ReplicaKmsKeyID": "arn:aws:kms:us-west-2:1:key/k"},
+        },
+    }
+    role = "arn:aws:iam::123456789012:role/replication"
+    s3.put_bucket_replication(
+        Bucket=source, ReplicationConfiguration={"Role": role, "Rules": [rule]}
+    )
+    (got,) = s3.get_bucket_replication(Bucket=source)["ReplicationConfiguration"]["Rules"]
+    assert got == rule
+
+    plain = {k: v for k, v in rule.items() if k not in ("DeleteMarkerReplication", "Filter")}
+    plain.pop("SourceSelectionCriteria")
+    s3.put_bucket_replication(
+        Bucket=source, ReplicationConfiguration={"Role": role, "Rules": [plain]}
+    )
+    (got,) = s3.get_bucket_replication(Bucket=source)["ReplicationConfiguration"]["Rules"]
+    assert got["DeleteMarkerReplication"] == {"Status": "Disabled"}
+    assert got["Filter"] == {"Prefix": ""}
+    assert "SourceSelectionCriteria" not in got
+
+
+def test_policy_statement_with_unmet_condition_does_not_apply(emulator: Any) -> None:
+    s3 = emulator.client("s3", "us-east-1")
+    bucket = unique("tls-only")
+    s3.create_bucket(Bucket=bucket)
+    arn = f"arn:aws:s3:::{bucket}"
+    tls_only = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [arn, f"{arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Statement": [tls_only]}))
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+
+    deny_all = {k: v for k, v in tls_only.items() if k != "Condition"}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Statement": [deny_all]}))
+    with pytest.raises(ClientError) as denied:
+        s3.put_object(Bucket=bucket, Key="k2", Body=b"v")
+    assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403

@@ -217,6 +217,9 @@ def check_autoscaling(
         assert lt["MetadataOptions"]["HttpTokens"] == "required", f"{name}: IMDSv2"
         assert lt["InstanceType"] == spec["instance_type"]
         assert set(lt["SecurityGroupIds"]) == {groups[g] for g in spec["security_groups"]}
+        if spec.get("instance_profile"):
+            profile = f"{data['stack_name']}-{spec['instance_profile']}"
+            assert lt["IamInstanceProfile"] == {"Name": profile}, f"{name}: instance profile"
         for mapping in lt["BlockDeviceMappings"]:
             assert mapping["Ebs"]["Encrypted"] and mapping["Ebs"]["KmsKeyId"] == key_arn
         policy = policies[name]

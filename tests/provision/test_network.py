@@ -26,6 +26,8 @@ from checks_database import (
     expected_final_snapshots,
     final_snapshots,
 )
+from checks_identity import check_identity, identity_left
+from checks_storage import check_storage, storage_left
 from conftest import Emulator
 from support.aws_state import ec2_resources, stack_inventory, tags_of
 from support.playbook import PlaybookRun, run_playbook
@@ -40,8 +42,9 @@ def provision(stack: str, tmp_path: Path, *args: str) -> PlaybookRun:
     )
 
 
-def destroy(stack: str, tmp_path: Path, confirmed: bool = True) -> PlaybookRun:
-    """Destroy the stack; CONFIRMED lets the teardown delete deletion-protected databases."""
+def destroy(stack: str, tmp_path: Path, *args: str, confirmed: bool = True) -> PlaybookRun:
+    """Destroy the stack. CONFIRMED lets the teardown delete deletion-protected databases; the
+    stacks' buckets are data-bearing: the tests allow their teardown unless ARGS say otherwise."""
     return run_playbook(
         "destroy.yml",
         stack,
@@ -49,6 +52,7 @@ def destroy(stack: str, tmp_path: Path, confirmed: bool = True) -> PlaybookRun:
         f"stack_outputs_dir={tmp_path / stack}",
         "-e",
         f"aws_database_destroy_confirmed={str(confirmed).lower()}",
+        *(args or ("-e", "aws_storage_destroy_data_buckets=true")),
     )
 
 
@@ -281,7 +285,12 @@ def check_kms(emulator: Emulator, stack: str) -> None:
 
 def assert_gone(emulator: Emulator, stack: str) -> None:
     region = stack_vars(stack)["stack_region"]
-    left = {kind: ids for kind, ids in stack_inventory(emulator, region, stack).items() if ids}
+    inventory = {
+        **stack_inventory(emulator, region, stack),
+        **identity_left(emulator, stack),
+        **storage_left(emulator, stack),
+    }
+    left = {kind: ids for kind, ids in inventory.items() if ids}
     assert not left, f"destroy left {stack}'s resources behind: {left}"
     databases = database_leftovers(emulator, region, stack)
     assert not databases, f"destroy left {stack}'s databases behind: {databases}"
@@ -295,13 +304,14 @@ def assert_gone(emulator: Emulator, stack: str) -> None:
 
 
 def provision_compute_only(stack: str, tmp_path: Path, overrides: dict[str, Any]) -> PlaybookRun:
-    """A run of the compute tier alone (--tags aws_compute) with data OVERRIDES: the network and
-    key IDs it needs come from the outputs.json of the previous full run."""
+    """A run of the compute tier alone (--tags aws_compute) with data OVERRIDES: the network, key
+    and instance profile IDs it needs come from the outputs.json of the previous full run."""
     outputs = json.loads((tmp_path / stack / "outputs.json").read_text())
     extra = {
         "aws_compute_subnet_ids": outputs["network"]["subnet_ids"],
         "aws_compute_security_group_ids": outputs["network"]["security_group_ids"],
         "aws_compute_kms_key_arn": outputs["kms"]["key_arn"],
+        "aws_compute_instance_profile_names": outputs["identity"]["instance_profile_names"],
         **overrides,
     }
     varsfile = tmp_path / f"{stack}-scale.json"
@@ -354,12 +364,29 @@ def check_asg_scaling(emulator: Emulator, stack: str, tmp_path: Path) -> None:
     check_compute(emulator, stack, {**data, "aws_compute_asgs": asgs})
 
 
+def assert_data_buckets_kept(emulator: Emulator, stack: str, tmp_path: Path) -> None:
+    """A data-bearing bucket that holds an object stops a destroy without the safety flag,
+    before anything is deleted."""
+    data = stack_vars(stack, ("stack_region", "stack_bucket_prefix", "aws_storage_buckets"))
+    bucket = next(b for b in data["aws_storage_buckets"] if b.get("data_bearing", True))
+    name = f"{data['stack_bucket_prefix']}-{bucket['name']}"
+    s3 = emulator.client("s3", data["stack_region"])
+    s3.put_object(Bucket=name, Key="keep-me.txt", Body=b"data")
+    before = stack_inventory(emulator, data["stack_region"], stack)
+    run = destroy(stack, tmp_path, "-e", "aws_storage_destroy_data_buckets=false")
+    assert run.rc != 0 and "aws_storage_destroy_data_buckets" in run.output, run.output[-3000:]
+    assert s3.get_object(Bucket=name, Key="keep-me.txt")["Body"].read() == b"data"
+    assert stack_inventory(emulator, data["stack_region"], stack) == before
+
+
 @pytest.mark.parametrize("stack", ["cubed", "mobile"])
 def test_network_lifecycle(emulator: Emulator, stack: str, tmp_path: Path) -> None:
     assert_ok(first := provision(stack, tmp_path), f"{stack}: first run")
     assert first.changed > 0
     check_kms(emulator, stack)
     check_network(emulator, stack)
+    check_identity(emulator, stack)
+    check_storage(emulator, stack)
     check_database(emulator, stack)
     check_compute(emulator, stack)
     assert (tmp_path / stack / "outputs.json").is_file()
@@ -372,6 +399,7 @@ def test_network_lifecycle(emulator: Emulator, stack: str, tmp_path: Path) -> No
     if compute_data(stack)["aws_compute_groups"]:
         check_instance_scaling(emulator, stack, tmp_path)
 
+    assert_data_buckets_kept(emulator, stack, tmp_path)
     assert_ok(destroy(stack, tmp_path), f"{stack}: destroy")
     assert_gone(emulator, stack)
     assert not (tmp_path / stack / "outputs.json").exists()
@@ -391,10 +419,11 @@ def test_two_stacks_side_by_side(emulator: Emulator, tmp_path: Path) -> None:
     check_network(emulator, "mydigitalstructure")
     check_network(emulator, "akb")
     check_kms(emulator, "akb")
-    check_database(emulator, "mydigitalstructure")
-    check_database(emulator, "akb")
-    check_compute(emulator, "mydigitalstructure")
-    check_compute(emulator, "akb")
+    for stack in ("mydigitalstructure", "akb"):
+        check_database(emulator, stack)
+        check_compute(emulator, stack)
+        check_identity(emulator, stack)
+        check_storage(emulator, stack)
 
     for stack in ("akb", "mydigitalstructure"):
         runs[stack].append(provision(stack, tmp_path))
@@ -414,6 +443,8 @@ def test_two_stacks_side_by_side(emulator: Emulator, tmp_path: Path) -> None:
     assert_gone(emulator, "akb")
     assert stack_inventory(emulator, region, "mydigitalstructure") == mds_before
     check_network(emulator, "mydigitalstructure")
+    check_identity(emulator, "mydigitalstructure")
+    check_storage(emulator, "mydigitalstructure")
 
     assert_ok(destroy("mydigitalstructure", tmp_path), "mydigitalstructure: destroy")
     assert_gone(emulator, "mydigitalstructure")

@@ -1,5 +1,5 @@
-"""Bad stack definitions (network, key, databases, compute) are rejected before any AWS call,
-each with its own message.
+"""Bad stack definitions (network, key, identity, storage, databases, compute) are rejected
+before any AWS call, each with its own message.
 
 Each case overrides one part of Cubed's definition with extra vars, runs provision.yml and
 asserts: the run fails, the output names the problem, and the emulator holds exactly what it
@@ -237,9 +237,64 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
         with_asg(subnets=["private-a", "database-z"]),
         "aws_compute_asgs[web].subnets names 'database-z'",
     ),
+    "instance profile the identity tier does not define": (
+        with_group(instance_profile="nope"),
+        "aws_compute_groups[docs].instance_profile 'nope' is not a role of aws_identity_roles",
+    ),
     "Elastic IP on a group of several instances": (
         with_group(count=2, elastic_ip=True),
         "elastic_ip needs count 1",
+    ),
+    "bucket name breaking S3's naming rules": (
+        {"aws_storage_buckets": [{"name": "models"}, {"name": "Model_Archive"}]},
+        "aws_storage_buckets[1].name",
+    ),
+    "IAM statement naming a bucket the stack does not define": (
+        {
+            "aws_identity_policies": [
+                {
+                    "name": "read-models",
+                    "statements": [{"actions": ["s3:GetObject"], "buckets": ["nope"]}],
+                }
+            ]
+        },
+        "names 'nope', which aws_storage_buckets does not define",
+    ),
+    "IAM data action on every resource": (
+        {
+            "aws_identity_policies": [
+                {
+                    "name": "read-models",
+                    "statements": [{"actions": ["s3:GetObject"], "resources": ["*"]}],
+                }
+            ]
+        },
+        "is '*' for data actions",
+    ),
+    "lifecycle transition after zero days": (
+        {
+            "aws_storage_buckets": [
+                {"name": "models", "lifecycle": [{"id": "a", "transitions": [{"days": 0}]}]}
+            ]
+        },
+        "transitions[0].days must be > 0",
+    ),
+    "lifecycle expiry before the transition": (
+        {
+            "aws_storage_buckets": [
+                {
+                    "name": "models",
+                    "lifecycle": [
+                        {"id": "a", "transitions": [{"days": 90}], "expiration_days": 30}
+                    ],
+                }
+            ]
+        },
+        "must come after the last transition",
+    ),
+    "replicated bucket without a standby region": (
+        {"aws_storage_buckets": [{"name": "models", "replicate": True}]},
+        "needs a standby region",
     ),
     "KMS alias in the reserved aws/ namespace": (
         {"aws_kms_alias": "aws/ebs"},

@@ -57,6 +57,7 @@ GOOD: dict[str, Any] = {
             "max_size": 6,
             "desired_capacity": 2,
             "target_cpu": 60,
+            "instance_profile": "app",
         }
     ],
     "subnets": ["public-a", "private-a", "private-b"],
@@ -64,6 +65,7 @@ GOOD: dict[str, Any] = {
     "public_key": "",
     "key_generate": True,
     "hop_limit": 1,
+    "instance_profiles": ["app", "trainer"],
 }
 
 
@@ -107,11 +109,20 @@ def test_good_spec_has_no_errors() -> None:
         (("asgs", 0, "target_cpu"), 150, "target_cpu must be a CPU percentage"),
         (("hop_limit",), 3, "aws_compute_imds_hop_limit must be 1 or 2"),
         (("key_generate",), False, "aws_compute_public_key is empty"),
+        (("asgs", 0, "instance_profile"), "nope", "aws_compute_asgs[app].instance_profile 'nope'"),
+        (("instance_profiles",), [], "is not a role of aws_identity_roles"),
     ],
 )
 def test_bad_spec_is_reported(path: tuple[Any, ...], value: Any, message: str) -> None:
     errors = compute.compute_errors(spec_with(path, value))
     assert any(message in error for error in errors), errors
+
+
+def test_profiles_unchecked_without_the_identity_list() -> None:
+    spec = {k: v for k, v in GOOD.items() if k != "instance_profiles"}
+    assert compute.compute_errors(spec_with(("asgs", 0, "instance_profile"), "any")) != []
+    spec["asgs"] = [{**GOOD["asgs"][0], "instance_profile": "any"}]
+    assert compute.compute_errors(spec) == []
 
 
 def test_no_key_needed_without_instances() -> None:

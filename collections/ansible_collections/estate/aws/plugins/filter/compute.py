@@ -8,7 +8,8 @@ Usage in a role::
         'subnets': [subnet names the network defines],
         'security_groups': [group names the network defines],
         'public_key': aws_compute_public_key, 'key_generate': aws_compute_key_generate,
-        'hop_limit': aws_compute_imds_hop_limit} | estate.aws.compute_errors }}
+        'hop_limit': aws_compute_imds_hop_limit,
+        'instance_profiles': [purposes with a profile]} | estate.aws.compute_errors }}
 
 It returns a list of human-readable errors (empty when the data is valid). Each error names the
 variable path (``aws_compute_groups[<name>].count``) and says how to fix it. Stdlib only.
@@ -90,7 +91,7 @@ def _common(
     if profile and not re.fullmatch(r"[A-Za-z0-9+=,.@_-]{1,64}", profile):
         errors.append(
             f"{where}.instance_profile '{profile}' must be the purpose of an identity-tier "
-            "profile (letters, digits, +=,.@_-), used as <stack_name>-<purpose>"
+            "role (letters, digits, +=,.@_-)"
         )
     del subnets
     return errors
@@ -174,6 +175,22 @@ def _duplicates(names: Iterable[str]) -> set[str]:
     return dupes
 
 
+def _profile_errors(items: list[tuple[str, dict[str, Any]]], profiles: Any) -> list[str]:
+    """Each instance_profile must be a purpose with an identity-tier profile (None: unchecked)."""
+    if profiles is None:
+        return []
+    known = {_text(p) for p in _as_list(profiles)}
+    errors = []
+    for var, item in items:
+        profile = _text(item.get("instance_profile"))
+        if profile and profile not in known:
+            errors.append(
+                f"{var}[{_text(item.get('name'))}].instance_profile '{profile}' is not a role of "
+                f"aws_identity_roles with an instance profile: use one of {sorted(known)}"
+            )
+    return errors
+
+
 def compute_errors(spec: dict[str, Any]) -> list[str]:
     subnets = {_text(s) for s in _as_list(spec.get("subnets"))}
     groups = {_text(g) for g in _as_list(spec.get("security_groups"))}
@@ -195,6 +212,7 @@ def compute_errors(spec: dict[str, Any]) -> list[str]:
     for var, item in items:
         check = check_group if var == GROUPS else check_asg
         errors.extend(check(item, subnets, groups))
+    errors.extend(_profile_errors(items, spec.get("instance_profiles")))
     hop = _int(spec.get("hop_limit"))
     if hop not in (1, 2):
         errors.append(
