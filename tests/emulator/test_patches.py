@@ -525,7 +525,8 @@ def test_elb_classic_unknown_name_is_not_found(emulator: Any) -> None:
 
 def test_elb_classic_new_balancer_description(emulator: Any) -> None:
     name = unique("clb")
-    elb, _ = make_classic(emulator, name)
+    elb, subnet_id = make_classic(emulator, name)
+    zone = emulator.client("ec2").describe_subnets(SubnetIds=[subnet_id])["Subnets"][0]
     (desc,) = elb.describe_load_balancers(LoadBalancerNames=[name])["LoadBalancerDescriptions"]
     assert desc["HealthCheck"] == {
         "Target": "TCP:8443",
@@ -534,7 +535,7 @@ def test_elb_classic_new_balancer_description(emulator: Any) -> None:
         "UnhealthyThreshold": 2,
         "HealthyThreshold": 10,
     }
-    assert desc["AvailabilityZones"] == ["us-east-1a"]
+    assert desc["AvailabilityZones"] == [zone["AvailabilityZone"]]
     assert desc["DNSName"].endswith(".us-east-1.elb.amazonaws.com")
     assert desc["CanonicalHostedZoneNameID"] == "Z35SXDOTRQ7X7K"
     protocols = {

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from checks_dns import check_dns, dns_leftovers
+from checks_loadbalancing import check_loadbalancing, loadbalancing_leftovers
 from conftest import Emulator
 from support.aws_state import ec2_resources, stack_inventory, tags_of
 from support.playbook import PlaybookRun, run_playbook
@@ -260,6 +262,8 @@ def check_kms(emulator: Emulator, stack: str) -> None:
 def assert_gone(emulator: Emulator, stack: str) -> None:
     region = stack_vars(stack)["stack_region"]
     left = {kind: ids for kind, ids in stack_inventory(emulator, region, stack).items() if ids}
+    left.update({k: v for k, v in loadbalancing_leftovers(emulator, region, stack).items() if v})
+    left.update({k: v for k, v in dns_leftovers(emulator, stack).items() if v})
     assert not left, f"destroy left {stack}'s resources behind: {left}"
     states = {region: key["KeyState"] for region, key in stack_keys(emulator, stack).items()}
     assert set(states.values()) <= {"PendingDeletion"}, f"{stack}'s keys not scheduled: {states}"
@@ -271,6 +275,8 @@ def test_network_lifecycle(emulator: Emulator, stack: str, tmp_path: Path) -> No
     assert first.changed > 0
     check_kms(emulator, stack)
     check_network(emulator, stack)
+    check_loadbalancing(emulator, stack)
+    check_dns(emulator, stack)
     assert (tmp_path / stack / "outputs.json").is_file()
 
     assert_unchanged(provision(stack, tmp_path), f"{stack}: second run")
@@ -293,6 +299,8 @@ def test_two_stacks_side_by_side(emulator: Emulator, tmp_path: Path) -> None:
     mds_before = stack_inventory(emulator, region, "mydigitalstructure")
     assert_ok(provision("akb", tmp_path), "akb: first run")
     check_network(emulator, "mydigitalstructure")
+    check_loadbalancing(emulator, "mydigitalstructure")
+    check_dns(emulator, "mydigitalstructure")
     check_network(emulator, "akb")
     check_kms(emulator, "akb")
 
