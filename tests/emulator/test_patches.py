@@ -898,3 +898,196 @@ def test_policy_statement_with_unmet_condition_does_not_apply(emulator: Any) -> 
     with pytest.raises(ClientError) as denied:
         s3.put_object(Bucket=bucket, Key="k2", Body=b"v")
     assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+# --- elb_classic_not_found -------------------------------------------------------------------
+
+
+def make_classic(emulator: Any, name: str) -> tuple[Any, str]:
+    ec2 = emulator.client("ec2")
+    subnet_id = make_subnet(ec2, make_vpc(ec2, "10.78.0.0/16"), "10.78.1.0/24")
+    elb = emulator.client("elb")
+    elb.create_load_balancer(
+        LoadBalancerName=name,
+        Listeners=[
+            {
+                "Protocol": "TCP",
+                "LoadBalancerPort": 443,
+                "InstanceProtocol": "TCP",
+                "InstancePort": 8443,
+            },
+            {
+                "Protocol": "HTTP",
+                "LoadBalancerPort": 80,
+                "InstanceProtocol": "TCP",
+                "InstancePort": 80,
+            },
+        ],
+        Subnets=[subnet_id],
+    )
+    return elb, subnet_id
+
+
+def test_elb_classic_unknown_name_is_not_found(emulator: Any) -> None:
+    elb = emulator.client("elb")
+    for call in (
+        elb.describe_load_balancer_attributes,
+        elb.describe_load_balancer_policies,
+    ):
+        with pytest.raises(ClientError) as unknown:
+            call(LoadBalancerName=unique("nope"))
+        assert error_code(unknown) == "LoadBalancerNotFound"
+    elb.delete_load_balancer(LoadBalancerName=unique("nope"))  # silent, as on AWS
+
+
+def test_elb_classic_new_balancer_description(emulator: Any) -> None:
+    name = unique("clb")
+    elb, subnet_id = make_classic(emulator, name)
+    zone = emulator.client("ec2").describe_subnets(SubnetIds=[subnet_id])["Subnets"][0]
+    (desc,) = elb.describe_load_balancers(LoadBalancerNames=[name])["LoadBalancerDescriptions"]
+    assert desc["HealthCheck"] == {
+        "Target": "TCP:8443",
+        "Interval": 30,
+        "Timeout": 5,
+        "UnhealthyThreshold": 2,
+        "HealthyThreshold": 10,
+    }
+    assert desc["AvailabilityZones"] == [zone["AvailabilityZone"]]
+    assert desc["DNSName"].endswith(".us-east-1.elb.amazonaws.com")
+    assert desc["CanonicalHostedZoneNameID"] == "Z35SXDOTRQ7X7K"
+    protocols = {
+        d["Listener"]["LoadBalancerPort"]: d["Listener"]["InstanceProtocol"]
+        for d in desc["ListenerDescriptions"]
+    }
+    assert protocols == {443: "TCP", 80: "TCP"}
+    for _ in range(2):
+        elb.modify_load_balancer_attributes(
+            LoadBalancerName=name,
+            LoadBalancerAttributes={"CrossZoneLoadBalancing": {"Enabled": True}},
+        )
+    attributes = elb.describe_load_balancer_attributes(LoadBalancerName=name)
+    extra = attributes["LoadBalancerAttributes"]["AdditionalAttributes"]
+    assert [a["Key"] for a in extra] == ["elb.http.desyncmitigationmode"]
+
+
+CLASSIC_PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: classic
+      amazon.aws.elb_classic_lb:
+        name: "{{ name }}"
+        region: us-east-1
+        subnets: ["{{ subnet }}"]
+        scheme: internet-facing
+        listeners:
+          - {protocol: tcp, load_balancer_port: 443, instance_protocol: tcp, instance_port: 8443}
+        health_check: {ping_protocol: http, ping_port: 80, ping_path: /health,
+                       response_timeout: 5, interval: 30, unhealthy_threshold: 2,
+                       healthy_threshold: 3}
+        cross_az_load_balancing: true
+        connection_draining_timeout: 300
+        tags: {stack: emulator-test}
+        state: present
+"""
+
+
+def test_elb_classic_lb_converges(emulator: Any, tmp_path: Path) -> None:
+    ec2 = emulator.client("ec2")
+    subnet_id = make_subnet(ec2, make_vpc(ec2, "10.79.0.0/16"), "10.79.1.0/24")
+    assert_converges(
+        emulator, tmp_path, CLASSIC_PLAYBOOK, {"name": unique("clb"), "subnet": subnet_id}
+    )
+
+
+# --- acm_imported_chain ----------------------------------------------------------------------
+
+
+def self_signed(common_name: str) -> tuple[str, str]:
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(common_name)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem.decode()
+
+
+def test_acm_imported_chain_is_what_was_imported(emulator: Any) -> None:
+    acm = emulator.client("acm")
+    cert, key = self_signed("patch-test.example")
+    alone = acm.import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
+    assert acm.get_certificate(CertificateArn=alone)["CertificateChain"].strip() == cert.strip()
+    chain, _ = self_signed("ca.patch-test.example")
+    chained = acm.import_certificate(Certificate=cert, PrivateKey=key, CertificateChain=chain)
+    got = acm.get_certificate(CertificateArn=chained["CertificateArn"])["CertificateChain"]
+    assert got.strip() == chain.strip()
+
+
+ACM_PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: import
+      community.aws.acm_certificate:
+        name_tag: "{{ name }}"
+        certificate: "{{ cert }}"
+        private_key: "{{ key }}"
+        tags: {stack: emulator-test}
+        region: us-east-1
+        state: present
+      no_log: true
+"""
+
+
+def test_acm_certificate_import_converges(emulator: Any, tmp_path: Path) -> None:
+    cert, key = self_signed("converge.example")
+    assert_converges(
+        emulator, tmp_path, ACM_PLAYBOOK, {"name": unique("cert"), "cert": cert, "key": key}
+    )
+
+
+# --- elbv2_default_attributes ----------------------------------------------------------------
+
+
+def test_alb_default_attributes_and_zone(emulator: Any) -> None:
+    ec2 = emulator.client("ec2", "eu-west-1")
+    vpc_id = ec2.create_vpc(CidrBlock="10.80.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(
+            VpcId=vpc_id, CidrBlock=f"10.80.{i}.0/24", AvailabilityZone=f"eu-west-1{az}"
+        )["Subnet"]["SubnetId"]
+        for i, az in ((1, "a"), (2, "b"))
+    ]
+    elbv2 = emulator.client("elbv2", "eu-west-1")
+    lb = elbv2.create_load_balancer(Name=unique("alb"), Subnets=subnets)["LoadBalancers"][0]
+    assert lb["CanonicalHostedZoneId"] == "Z32O12XQLNTSW2"
+    attributes = {
+        a["Key"]: a["Value"]
+        for a in elbv2.describe_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"])[
+            "Attributes"
+        ]
+    }
+    assert attributes["idle_timeout.timeout_seconds"] == "60"
+    assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "false"
+    assert attributes["access_logs.s3.enabled"] == "false"

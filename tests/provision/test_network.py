@@ -26,7 +26,9 @@ from checks_database import (
     expected_final_snapshots,
     final_snapshots,
 )
+from checks_dns import check_dns, dns_leftovers
 from checks_identity import check_identity, identity_left
+from checks_loadbalancing import check_loadbalancing, loadbalancing_leftovers
 from checks_storage import check_storage, storage_left
 from conftest import Emulator
 from support.aws_state import ec2_resources, stack_inventory, tags_of
@@ -289,6 +291,8 @@ def assert_gone(emulator: Emulator, stack: str) -> None:
         **stack_inventory(emulator, region, stack),
         **identity_left(emulator, stack),
         **storage_left(emulator, stack),
+        **loadbalancing_leftovers(emulator, region, stack),
+        **dns_leftovers(emulator, stack),
     }
     left = {kind: ids for kind, ids in inventory.items() if ids}
     assert not left, f"destroy left {stack}'s resources behind: {left}"
@@ -389,6 +393,8 @@ def test_network_lifecycle(emulator: Emulator, stack: str, tmp_path: Path) -> No
     check_storage(emulator, stack)
     check_database(emulator, stack)
     check_compute(emulator, stack)
+    check_loadbalancing(emulator, stack)
+    check_dns(emulator, stack)
     assert (tmp_path / stack / "outputs.json").is_file()
 
     assert_unchanged(second := provision(stack, tmp_path), f"{stack}: second run")
@@ -424,6 +430,8 @@ def test_two_stacks_side_by_side(emulator: Emulator, tmp_path: Path) -> None:
         check_compute(emulator, stack)
         check_identity(emulator, stack)
         check_storage(emulator, stack)
+        check_loadbalancing(emulator, stack)
+        check_dns(emulator, stack)
 
     for stack in ("akb", "mydigitalstructure"):
         runs[stack].append(provision(stack, tmp_path))

@@ -1,5 +1,5 @@
-"""Bad stack definitions (network, key, identity, storage, databases, compute) are rejected
-before any AWS call, each with its own message.
+"""Bad stack definitions (network, key, identity, storage, databases, compute, load balancing,
+DNS) are rejected before any AWS call, each with its own message.
 
 Each case overrides one part of Cubed's definition with extra vars, runs provision.yml and
 asserts: the run fails, the output names the problem, and the emulator holds exactly what it
@@ -96,6 +96,22 @@ def with_database(
         "aws_database_parameter_groups": [group or DB_GROUP],
         "aws_database_instances": [{**DB, **changes}],
     }
+
+
+# Load-balancing and DNS cases keep Cubed's VPN (its static routes are where the partner IP
+# targets live): an empty aws_network_vpn override means "Cubed's own VPN" in the test below.
+LB_ALB = {
+    "name": "uat-load-balancer",
+    "security_group": "VisScore Load Balancers",
+    "certificate": "withcubed",
+    "default_target_group": "uat-web",
+}
+LB_IP_GROUP = {
+    "name": "uat-web",
+    "target_type": "ip",
+    "port": 80,
+    "targets": [{"ip": "10.3.63.17"}],
+}
 
 
 CASES: dict[str, tuple[dict[str, Any], str]] = {
@@ -295,6 +311,61 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
     "replicated bucket without a standby region": (
         {"aws_storage_buckets": [{"name": "models", "replicate": True}]},
         "needs a standby region",
+    ),
+    "HTTPS listener without a certificate": (
+        {
+            "aws_network_vpn": {},
+            "aws_loadbalancing_albs": [{k: v for k, v in LB_ALB.items() if k != "certificate"}],
+        },
+        "HTTPS listener without a certificate",
+    ),
+    "IP target outside the VPC and the VPN routes": (
+        {
+            "aws_network_vpn": {},
+            "aws_loadbalancing_target_groups": [
+                {**LB_IP_GROUP, "targets": [{"ip": "10.9.61.1"}]},
+                {
+                    "name": "positive-dcs",
+                    "target_type": "ip",
+                    "port": 80,
+                    "targets": [{"ip": "10.3.61.1"}],
+                },
+                {
+                    "name": "positive-prod-dash",
+                    "target_type": "ip",
+                    "port": 80,
+                    "targets": [{"ip": "10.3.62.1"}],
+                },
+            ],
+        },
+        "10.9.61.1 is neither in the VPC",
+    ),
+    "DNS record in a zone the stack does not define": (
+        {
+            "aws_network_vpn": {},
+            "aws_dns_records": [
+                {"zone": "example.org", "name": "www", "type": "A", "values": ["192.0.2.1"]}
+            ],
+        },
+        "is not a zone of the stack",
+    ),
+    "invalid DNS record type": (
+        {
+            "aws_network_vpn": {},
+            "aws_dns_records": [
+                {"zone": "withcubed.com", "name": "www", "type": "AA", "values": ["192.0.2.1"]}
+            ],
+        },
+        "invalid record type 'AA'",
+    ),
+    "invalid DNS record name": (
+        {
+            "aws_network_vpn": {},
+            "aws_dns_records": [
+                {"zone": "withcubed.com", "name": "bad name!", "type": "A", "values": ["192.0.2.1"]}
+            ],
+        },
+        "is not a valid record name",
     ),
     "KMS alias in the reserved aws/ namespace": (
         {"aws_kms_alias": "aws/ebs"},
