@@ -39,7 +39,7 @@ options:
     default: true
   delete_zone:
     description:
-      - With O(state=absent), delete the hosted zone itself once it is empty (public or private:
+      - With O(state=absent), delete the hosted zone itself once it is empty (public or private -
         amazon.aws.route53_zone only finds a private zone by its VPC).
     type: bool
     default: false
