@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -110,3 +111,24 @@ def test_no_stack_names_inside_roles() -> None:
         text = path.read_text()
         for stack in STACKS:
             assert not re.search(rf"\b{stack}\b", text), f"{path} names stack {stack}"
+
+
+MODULES = sorted((REPO / "collections/ansible_collections/estate/aws/plugins/modules").glob("*.py"))
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: p.stem)
+def test_module_documentation_is_yaml(module: Path) -> None:
+    """ansible-doc and ansible-lint read these blocks; a YAML slip only shows up there as a
+    warning, so it is caught here."""
+    blocks = {
+        node.targets[0].id: node.value.value
+        for node in ast.parse(module.read_text()).body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id in ("DOCUMENTATION", "EXAMPLES", "RETURN")
+        and isinstance(node.value, ast.Constant)
+    }
+    assert set(blocks) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}, module.name
+    for name, text in blocks.items():
+        assert yaml.safe_load(text) is not None, f"{module.name}: {name} is empty"
+    assert yaml.safe_load(blocks["DOCUMENTATION"])["module"] == module.stem
