@@ -1,5 +1,5 @@
 """Read-back checks of the database tier (roles/aws_database), called from the lifecycle tests
-in test_network.py. Nothing here connects to an endpoint the emulator returns: endpoints are only
+in test_lifecycle.py. Nothing here connects to an endpoint the emulator returns: endpoints are only
 compared as strings."""
 
 from __future__ import annotations

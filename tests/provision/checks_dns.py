@@ -1,5 +1,5 @@
 """Read-back checks of the DNS tier (roles/aws_dns), called by the lifecycle tests of
-test_network.py. Records are read with boto3 from the emulator only: no name of a stack is ever
+test_lifecycle.py. Records are read with boto3 from the emulator only: no name of a stack is ever
 resolved or contacted."""
 
 from __future__ import annotations

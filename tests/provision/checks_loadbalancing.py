@@ -1,5 +1,5 @@
 """Read-back checks of the load-balancing tier (roles/aws_loadbalancing), called by the lifecycle
-tests of test_network.py: certificates, application load balancers, listeners, target groups and
+tests of test_lifecycle.py: certificates, application load balancers, listeners, target groups and
 targets, classic ELBs, compared with the stack's data."""
 
 from __future__ import annotations
