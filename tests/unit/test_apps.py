@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from support.source import load_source
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-trainer = _load("model_trainer", ROOT / "roles/model_trainer/files/model_trainer.py")
-api = _load("prediction_api", ROOT / "apps/prediction_api/prediction_api.py")
+trainer = load_source("roles/model_trainer/files/model_trainer.py")
+api = load_source("apps/prediction_api/prediction_api.py")
 
 
 @pytest.fixture(scope="module")

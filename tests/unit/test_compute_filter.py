@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from support.source import load_plugin
 
-ROOT = Path(__file__).resolve().parents[2]
-FILTER = ROOT / "collections/ansible_collections/estate/aws/plugins/filter/compute.py"
-
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("estate_aws_filter_compute", FILTER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-compute = _load()
+compute = load_plugin("filter/compute.py")
 
 GOOD: dict[str, Any] = {
     "groups": [

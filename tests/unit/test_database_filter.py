@@ -4,26 +4,12 @@ db_instance_outputs filters (no emulator, no Ansible)."""
 from __future__ import annotations
 
 import copy
-import importlib.util
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from support.source import load_plugin
 
-ROOT = Path(__file__).resolve().parents[2]
-FILTER = ROOT / "collections/ansible_collections/estate/aws/plugins/filter/database.py"
-
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("estate_aws_filter_database", FILTER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-DATABASE = _load()
+DATABASE = load_plugin("filter/database.py")
 
 GOOD: dict[str, Any] = {
     "env": "production",

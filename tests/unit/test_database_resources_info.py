@@ -3,27 +3,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import uuid
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-MODULE = (
-    ROOT / "collections/ansible_collections/estate/aws/plugins/modules/database_resources_info.py"
-)
+from support.source import load_plugin
 
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("estate_aws_database_resources_info", MODULE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-INFO = _load()
+INFO = load_plugin("modules/database_resources_info.py")
 
 
 def test_carries() -> None:

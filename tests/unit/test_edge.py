@@ -3,30 +3,18 @@ estate.aws.route53_records (pure functions, no AWS)."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-PLUGINS = ROOT / "collections/ansible_collections/estate/aws/plugins"
+from support.source import load_plugin
 
-
-def _load(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-edge = _load(PLUGINS / "filter/edge.py", "estate_aws_filter_edge")
+edge = load_plugin("filter/edge.py")
 
 
 def _records_module() -> ModuleType:
     # The module imports amazon.aws's module_utils (installed with ansible); only the pure
     # planning functions are used here.
-    return _load(PLUGINS / "modules/route53_records.py", "estate_aws_route53_records")
+    return load_plugin("modules/route53_records.py")
 
 
 LB: dict[str, Any] = {

@@ -3,30 +3,14 @@ rendering, and the comparison and rule translation of estate.aws.s3_buckets."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from support.source import load_plugin
 
-PLUGINS = Path(__file__).resolve().parents[2] / "collections/ansible_collections/estate/aws/plugins"
-
-
-def load(relative: str) -> ModuleType:
-    name = "estate_test_" + relative.replace("/", "_").removesuffix(".py")
-    spec = importlib.util.spec_from_file_location(name, PLUGINS / relative)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-identity = load("filter/identity.py")
-storage = load("filter/storage.py")
-s3_buckets = load("modules/s3_buckets.py")
+identity = load_plugin("filter/identity.py")
+storage = load_plugin("filter/storage.py")
+s3_buckets = load_plugin("modules/s3_buckets.py")
 
 CTX: dict[str, Any] = {
     "stack": "cubed",

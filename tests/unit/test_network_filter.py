@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-FILTER = ROOT / "collections/ansible_collections/estate/aws/plugins/filter/network.py"
+from support.playbook import REPO as ROOT
+from support.source import load_plugin
 
 Spec = dict[str, Any]
 Mutation = Callable[[Spec], None]
 
-
-def _load_filter() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("estate_aws_filter_network", FILTER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-network = _load_filter()
+network = load_plugin("filter/network.py")
 
 # Cubed's network data (inventories/cubed/group_vars/all/network.yml), templates rendered.
 VALID: Spec = {
