@@ -187,6 +187,7 @@ def check_autoscaling(
     region, stack, prefix = data["stack_region"], data["stack_name"], data["aws_compute_name"]
     autoscaling = emulator.client("autoscaling", region)
     ec2 = emulator.client("ec2", region)
+    iam = emulator.client("iam", region)
     found = {
         g["AutoScalingGroupName"]: g
         for g in autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
@@ -218,8 +219,10 @@ def check_autoscaling(
         assert lt["InstanceType"] == spec["instance_type"]
         assert set(lt["SecurityGroupIds"]) == {groups[g] for g in spec["security_groups"]}
         if spec.get("instance_profile"):
+            # ec2_launch_template stores the profile by ARN (it looks the name up in IAM).
             profile = f"{data['stack_name']}-{spec['instance_profile']}"
-            assert lt["IamInstanceProfile"] == {"Name": profile}, f"{name}: instance profile"
+            arn = iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]["Arn"]
+            assert lt["IamInstanceProfile"] == {"Arn": arn}, (name, lt["IamInstanceProfile"])
         for mapping in lt["BlockDeviceMappings"]:
             assert mapping["Ebs"]["Encrypted"] and mapping["Ebs"]["KmsKeyId"] == key_arn
         policy = policies[name]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks_compute import stack_instances
+from checks_database import database_data
 from conftest import Emulator
 from support.aws_state import ec2_resources, tags_of
 from support.stack import stack_vars
@@ -15,7 +16,6 @@ DNS_VARS = (
     "stack_name",
     "stack_region",
     "stack_tags",
-    "aws_database_name_prefix",
     "aws_dns_zones",
     "aws_dns_records",
 )
@@ -82,7 +82,7 @@ def source_values(emulator: Emulator, data: dict[str, Any], source: str) -> list
     if tier == "aws_loadbalancing_outputs":
         return [lb_targets(emulator, region)[name]]
     if tier == "aws_database_outputs":
-        identifier = f"{data['aws_database_name_prefix']}-{name}"
+        identifier = f"{database_data(stack)['aws_database_name_prefix']}-{name}"
         (db,) = emulator.client("rds", region).describe_db_instances(
             DBInstanceIdentifier=identifier
         )["DBInstances"]

@@ -98,8 +98,7 @@ def with_database(
     }
 
 
-# Load-balancing and DNS cases keep Cubed's VPN (its static routes are where the partner IP
-# targets live): an empty aws_network_vpn override means "Cubed's own VPN" in the test below.
+# Load-balancing cases: Cubed's UAT balancer and its IP target group.
 LB_ALB = {
     "name": "uat-load-balancer",
     "security_group": "VisScore Load Balancers",
@@ -314,14 +313,12 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "HTTPS listener without a certificate": (
         {
-            "aws_network_vpn": {},
             "aws_loadbalancing_albs": [{k: v for k, v in LB_ALB.items() if k != "certificate"}],
         },
         "HTTPS listener without a certificate",
     ),
     "IP target outside the VPC and the VPN routes": (
         {
-            "aws_network_vpn": {},
             "aws_loadbalancing_target_groups": [
                 {**LB_IP_GROUP, "targets": [{"ip": "10.9.61.1"}]},
                 {
@@ -342,7 +339,6 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "DNS record in a zone the stack does not define": (
         {
-            "aws_network_vpn": {},
             "aws_dns_records": [
                 {"zone": "example.org", "name": "www", "type": "A", "values": ["192.0.2.1"]}
             ],
@@ -351,7 +347,6 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "invalid DNS record type": (
         {
-            "aws_network_vpn": {},
             "aws_dns_records": [
                 {"zone": "withcubed.com", "name": "www", "type": "AA", "values": ["192.0.2.1"]}
             ],
@@ -360,7 +355,6 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "invalid DNS record name": (
         {
-            "aws_network_vpn": {},
             "aws_dns_records": [
                 {"zone": "withcubed.com", "name": "bad name!", "type": "A", "values": ["192.0.2.1"]}
             ],
@@ -374,21 +368,25 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
 }
 
 
+def case_vars(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Cubed's definition on GOOD_SUBNETS (no database tier: its VPN propagates to the private
+    tier only) with OVERRIDES; an aws_network_vpn override is merged into Cubed's VPN, whose
+    static routes are where the partner IP targets of the load-balancing tier live."""
+    vpn = {**stack_vars("cubed")["aws_network_vpn"], "propagate_to_tiers": ["private"]}
+    return {
+        "aws_network_subnets": GOOD_SUBNETS,
+        **overrides,
+        "aws_network_vpn": {**vpn, **overrides.get("aws_network_vpn", {})},
+    }
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_bad_definition_is_rejected_before_any_call(
     emulator: Emulator, tmp_path: Path, case: str
 ) -> None:
     overrides, message = CASES[case]
-    # The VPN must be emptied for subnet cases: Cubed's VPN propagates to its database tier.
-    extra = {"aws_network_vpn": {}, "aws_network_subnets": GOOD_SUBNETS, **overrides}
-    if "aws_network_vpn" in overrides:
-        extra["aws_network_vpn"] = {
-            **stack_vars("cubed")["aws_network_vpn"],
-            "propagate_to_tiers": ["private"],
-            **overrides["aws_network_vpn"],
-        }
     varsfile = tmp_path / "bad.json"
-    varsfile.write_text(json.dumps(extra))
+    varsfile.write_text(json.dumps(case_vars(overrides)))
     regions = ["eu-west-1", "us-east-1"]
     before = everything(emulator, regions)
 
@@ -405,9 +403,12 @@ def test_bad_definition_is_rejected_before_any_call(
 
 
 def test_good_definition_passes_preflight(emulator: Emulator, tmp_path: Path) -> None:
-    """The baseline of the cases above is valid: only their one change makes them fail."""
+    """The baseline of the cases above passes every tier's preflight: only their one change
+    makes them fail. (The preflight play is tagged `always`: the tag below skips the rest.)"""
     varsfile = tmp_path / "good.json"
-    varsfile.write_text(json.dumps({"aws_network_vpn": {}, "aws_network_subnets": GOOD_SUBNETS}))
+    varsfile.write_text(json.dumps(case_vars({})))
+    regions = ["eu-west-1", "us-east-1"]
+    before = everything(emulator, regions)
     run = run_playbook(
         "provision.yml",
         "cubed",
@@ -419,3 +420,5 @@ def test_good_definition_passes_preflight(emulator: Emulator, tmp_path: Path) ->
         f"stack_outputs_dir={tmp_path}",
     )
     assert run.rc == 0, run.output[-3000:]
+    assert "Validate the DNS tier" in run.output, "the preflight stopped early"
+    assert everything(emulator, regions) == before
