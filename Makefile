@@ -15,6 +15,8 @@ EMULATOR_ENV := .local/emulator.env
 INVENTORY := inventories/$(STACK)
 PLAYBOOK_ARGS ?=
 PYTEST_ARGS ?=
+# pytest workers (pytest-xdist, each with its own emulator); 0 runs the suite in one process.
+PYTEST_JOBS ?= 2
 
 # Debian packages the lab needs (podman instances for Molecule and the local lab).
 APT_PACKAGES := podman runc debootstrap make git openssh-client bind9-dnsutils curl
@@ -112,8 +114,8 @@ lint: setup ## yamllint + ansible-lint (production profile) + ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test-py: setup ## the pytest suite (starts and stops its own emulator)
-	$(BIN)/pytest $(PYTEST_ARGS)
+test-py: setup ## the pytest suite, PYTEST_JOBS= workers (each starts and stops its own emulator)
+	$(BIN)/pytest -n $(PYTEST_JOBS) --dist worksteal $(PYTEST_ARGS)
 
 MOLECULE_SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 

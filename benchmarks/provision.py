@@ -9,12 +9,12 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests/provision")]
 
 from conftest import Emulator, free_port, start_emulator, stop_emulator  # noqa: E402
-from support.aws_state import stack_inventory  # noqa: E402
+from stack_resources import stack_resources  # noqa: E402
 from support.playbook import run_playbook  # noqa: E402
-from support.stack import STACKS, stack_vars  # noqa: E402
+from support.stack import STACKS  # noqa: E402
 
 COLUMNS = ("first run", "no-change", "--check", "teardown", "boto3 floor")
 
@@ -34,9 +34,15 @@ def bench_stack(emulator: Emulator, stack: str, state: str, env: dict[str, str])
     again, unchanged = timed("provision.yml", stack, *out, env=env)
     check, _ = timed("provision.yml", stack, "--check", *out, env=env)
     start = time.monotonic()
-    found = stack_inventory(emulator, stack_vars(stack)["stack_region"], stack)
+    found = stack_resources(emulator, stack)
     floor = time.monotonic() - start
-    gone, _ = timed("destroy.yml", stack, *out, env=env)
+    confirmed = (
+        "-e",
+        "aws_database_destroy_confirmed=true",
+        "-e",
+        "aws_storage_destroy_data_buckets=true",
+    )
+    gone, _ = timed("destroy.yml", stack, *out, *confirmed, env=env)
     count = sum(len(ids) for ids in found.values())
     cells = "".join(f"{value:>12.1f}s" for value in (first, again, check, gone, floor))
     return f"{stack:<20}{cells}   {count} resources; changed: first {changed}, again {unchanged}"

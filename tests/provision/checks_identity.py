@@ -167,14 +167,20 @@ def identity_left(emulator: Emulator, stack: str) -> dict[str, set[str]]:
     data = stack_vars(stack, IDENTITY_VARS)
     iam = emulator.client("iam", data["stack_region"])
     path = iam_path(data)
+    # Filtered by path here as well: moto ignores PathPrefix on some IAM listings.
     return {
-        "iam_path_role": {r["RoleName"] for r in iam.list_roles(PathPrefix=path)["Roles"]},
+        "iam_path_role": {
+            r["RoleName"] for r in iam.list_roles(PathPrefix=path)["Roles"] if r["Path"] == path
+        },
         "instance_profile": {
             p["InstanceProfileName"]
             for p in iam.list_instance_profiles(PathPrefix=path)["InstanceProfiles"]
+            if p["Path"] == path
         },
         "iam_policy": {
-            p["PolicyName"] for p in iam.list_policies(Scope="Local", PathPrefix=path)["Policies"]
+            p["PolicyName"]
+            for p in iam.list_policies(Scope="Local", PathPrefix=path)["Policies"]
+            if p["Path"] == path
         },
         "iam_group": {g["GroupName"] for g in groups_under(iam, path)},
     }

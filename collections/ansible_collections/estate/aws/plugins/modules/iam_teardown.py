@@ -88,10 +88,15 @@ def teardown(
     roles = [
         r
         for r in paged(iam, "list_roles", "Roles", PathPrefix=path)
-        if matches(tags_of(iam.list_role_tags(RoleName=r["RoleName"])["Tags"]), match)
+        if r["Path"].startswith(path)
+        and matches(tags_of(iam.list_role_tags(RoleName=r["RoleName"])["Tags"]), match)
     ]
     role_names = {r["RoleName"] for r in roles}
     for profile in paged(iam, "list_instance_profiles", "InstanceProfiles", PathPrefix=path):
+        # Filtered here too: moto 5.2.5 ignores ListInstanceProfiles' PathPrefix, and an empty
+        # profile of another stack would otherwise pass the membership test below.
+        if not profile["Path"].startswith(path):
+            continue
         members = [r["RoleName"] for r in profile["Roles"]]
         if members and not set(members) <= role_names:
             continue  # holds a role of someone else: not ours to delete
@@ -134,7 +139,9 @@ def teardown(
         iam.delete_group(GroupName=name)
     for policy in paged(iam, "list_policies", "Policies", Scope="Local", PathPrefix=path):
         arn = policy["Arn"]
-        if not matches(tags_of(iam.list_policy_tags(PolicyArn=arn)["Tags"]), match):
+        if not policy["Path"].startswith(path) or not matches(
+            tags_of(iam.list_policy_tags(PolicyArn=arn)["Tags"]), match
+        ):
             continue
         deleted["policies"].append(policy["PolicyName"])
         if check:
