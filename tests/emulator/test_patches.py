@@ -1091,3 +1091,21 @@ def test_alb_default_attributes_and_zone(emulator: Any) -> None:
     assert attributes["idle_timeout.timeout_seconds"] == "60"
     assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "false"
     assert attributes["access_logs.s3.enabled"] == "false"
+
+
+# --- sqs_policy_kept --------------------------------------------------------------------------
+
+
+def test_sqs_set_attributes_keeps_the_policy(emulator: Any) -> None:
+    sqs = emulator.client("sqs")
+    name = unique("queue")
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "s", "Effect": "Deny"}]})
+    url = sqs.create_queue(QueueName=name, Attributes={"Policy": policy})["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "61"})
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["VisibilityTimeout"] == "61"
+    assert json.loads(attributes["Policy"]) == json.loads(policy)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert not attributes.get("Policy")
+    sqs.delete_queue(QueueUrl=url)

@@ -10,6 +10,7 @@ from checks_dns import dns_leftovers
 from checks_identity import identity_left
 from checks_loadbalancing import loadbalancing_leftovers
 from checks_storage import storage_left
+from checks_tenants import tenants_left
 from conftest import Emulator
 from support.aws_state import stack_inventory
 from support.stack import stack_vars
@@ -26,6 +27,7 @@ def stack_resources(emulator: Emulator, stack: str) -> dict[str, set[str]]:
         compute_left(emulator, region, stack),
         loadbalancing_leftovers(emulator, region, stack),
         dns_leftovers(emulator, stack),
+        tenants_left(emulator, region, stack),
     )
     found: dict[str, set[str]] = {}
     for part in parts:

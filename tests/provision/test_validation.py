@@ -365,6 +365,19 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
         {"aws_kms_alias": "aws/ebs"},
         "aws_kms_alias",
     ),
+    "tenant name with upper-case letters": (
+        {"aws_tenants_list": [{"name": "Client-A", "queue": True}]},
+        "aws_tenants_list[0].name 'Client-A' must be 1-40 lower-case",
+    ),
+    "two tenants with one sending domain": (
+        {
+            "aws_tenants_list": [
+                {"name": "a", "domain": "mail.withcubed.com"},
+                {"name": "b", "domain": "mail.withcubed.com"},
+            ]
+        },
+        "(b).domain mail.withcubed.com is already the domain of a",
+    ),
 }
 
 

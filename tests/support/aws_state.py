@@ -95,6 +95,12 @@ def everything(emulator: Emulator, regions: list[str]) -> dict[str, set[str]]:
         found.setdefault("log_group", set()).update(
             f"{region}/{g['logGroupName']}" for g in logs.describe_log_groups()["logGroups"]
         )
+        sqs = emulator.client("sqs", region)
+        found.setdefault("sqs_queue", set()).update(sqs.list_queues().get("QueueUrls", []))
+        ses = emulator.client("sesv2", region)
+        found.setdefault("ses_identity", set()).update(
+            f"{region}/{i['IdentityName']}" for i in ses.list_email_identities()["EmailIdentities"]
+        )
     iam = emulator.client("iam", regions[0])
     found["iam_role"] = {r["RoleName"] for r in iam.list_roles()["Roles"]}
     return found

@@ -185,3 +185,5 @@ def test_route53_plan() -> None:
         "www.example.org.",
         "old.example.org.",
     }
+    kept = records.plan(current, wanted, apex, purge=True, preserve=[r"^old\."])
+    assert [c["Action"] for c in kept] == ["UPSERT"], "a preserved record is not purged"

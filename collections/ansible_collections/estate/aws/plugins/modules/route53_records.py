@@ -37,6 +37,15 @@ options:
     description: Delete the zone's record sets that O(records) does not list.
     type: bool
     default: true
+  preserve:
+    description:
+      - Regular expressions (searched in the fully qualified, lower-case record name) of records
+        that O(purge) leaves alone because another tool manages them - for instance the tenants'
+        DKIM records (C(\._domainkey\.)) that estate.aws.tenants writes into the same zone.
+      - A record listed in O(records) is still reconciled. O(state=absent) ignores this.
+    type: list
+    elements: str
+    default: []
   delete_zone:
     description:
       - With O(state=absent), delete the hosted zone itself once it is empty (public or private -
@@ -74,6 +83,7 @@ zone_deleted:
   type: bool
 """
 
+import re
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -134,15 +144,21 @@ def comparable(rrset: dict[str, Any]) -> dict[str, Any]:
 
 
 def plan(
-    current: list[dict[str, Any]], wanted: list[dict[str, Any]], apex: str, purge: bool
+    current: list[dict[str, Any]],
+    wanted: list[dict[str, Any]],
+    apex: str,
+    purge: bool,
+    preserve: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The change batch that turns CURRENT into WANTED (apex NS/SOA left alone)."""
+    """The change batch that turns CURRENT into WANTED (apex NS/SOA, and unlisted records whose
+    name matches a PRESERVE pattern, left alone)."""
     protected = {(apex, "NS"), (apex, "SOA")}
+    kept = [re.compile(p) for p in preserve or []]
     have = {key(r): r for r in current if (fqdn(r["Name"]), r["Type"]) not in protected}
     want = {key(r): r for r in wanted}
     changes = []
     for k, rrset in have.items():
-        if k not in want and purge:
+        if k not in want and purge and not any(p.search(k[0]) for p in kept):
             changes.append({"Action": "DELETE", "ResourceRecordSet": rrset})
     for k, rrset in want.items():
         if k not in have or comparable(have[k]) != comparable(rrset):
@@ -156,6 +172,7 @@ def main() -> None:
             "hosted_zone_id": {"type": "str", "required": True},
             "records": {"type": "list", "elements": "dict", "default": []},
             "purge": {"type": "bool", "default": True},
+            "preserve": {"type": "list", "elements": "str", "default": []},
             "delete_zone": {"type": "bool", "default": False},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },
@@ -182,7 +199,8 @@ def main() -> None:
         else [to_record_set(r) for r in module.params["records"]]
     )
     purge = module.params["purge"] or module.params["state"] == "absent"
-    changes = plan(current, wanted, fqdn(zone["Name"]), purge)
+    preserve = [] if absent else module.params["preserve"]
+    changes = plan(current, wanted, fqdn(zone["Name"]), purge, preserve)
     if changes and not module.check_mode:
         try:
             client.change_resource_record_sets(
