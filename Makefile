@@ -122,7 +122,13 @@ MOLECULE_SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard mol
 test-molecule: setup ## every Molecule scenario under molecule/ (MOLECULE_SCENARIOS= to pick, MOLECULE_JOBS= at a time), with wall times
 	@tools/molecule/run-scenarios $(MOLECULE_SCENARIOS)
 
-test: setup lint test-py test-molecule ## README command 2: setup, lint, pytest suite, Molecule scenarios
+# The pytest suite and the Molecule scenarios side by side (TEST_JOBS=2: each leaves part of the
+# two cores idle while AWS modules sleep or instances install packages; each target's output is
+# printed whole when it ends), or one after the other (TEST_JOBS=1).
+TEST_JOBS ?= 2
+
+test: setup lint ## README command 2: setup, lint, then the pytest suite and the Molecule scenarios
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-py test-molecule
 
 bench: setup ## run benchmarks/ and print figures
 	@for b in benchmarks/*; do if [ -f "$$b" ] && [ -x "$$b" ]; then echo "== $$b"; "$$b" || exit 1; fi; done

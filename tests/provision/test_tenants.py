@@ -111,14 +111,22 @@ def ok(run: PlaybookRun, what: str, changed: bool | None = None) -> None:
         assert (run.changed > 0) == changed, f"{what}: changed={run.changed}\n{run.output[-3000:]}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def zone_id(emulator: Emulator) -> str:
+    """The public zone of the tenants' domains and the stacks' keys, made once per emulator
+    (the tests may run on one pytest-xdist worker or on two)."""
     route53 = emulator.client("route53", "us-east-1")
-    zone = route53.create_hosted_zone(Name=ZONE, CallerReference=ZONE)["HostedZone"]
+    zones = route53.list_hosted_zones_by_name(DNSName=ZONE, MaxItems="1")["HostedZones"]
+    if zones and zones[0]["Name"] == f"{ZONE}.":
+        zone = zones[0]
+    else:
+        zone = route53.create_hosted_zone(Name=ZONE, CallerReference=ZONE)["HostedZone"]
     kms = emulator.client("kms", REGION)
+    aliases = {a["AliasName"] for a in kms.list_aliases()["Aliases"]}
     for stack in ("tt-main", "tt-other"):
-        key = kms.create_key()["KeyMetadata"]["KeyId"]
-        kms.create_alias(AliasName=f"alias/{stack}", TargetKeyId=key)
+        if f"alias/{stack}" not in aliases:
+            key = kms.create_key()["KeyMetadata"]["KeyId"]
+            kms.create_alias(AliasName=f"alias/{stack}", TargetKeyId=key)
     return str(zone["Id"].split("/")[-1])
 
 
