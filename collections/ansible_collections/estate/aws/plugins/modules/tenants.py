@@ -212,7 +212,7 @@ class Tenants:
         }
         self.diff_before: dict[str, Any] = {}
         self.diff_after: dict[str, Any] = {}
-        self._account: str | None = None
+        self._account: tuple[str, str] | None = None
         self.queue_outputs: dict[str, dict[str, str | None]] = {}
 
     # -- helpers -----------------------------------------------------------------------------
@@ -248,14 +248,16 @@ class Tenants:
         return [r for r, _ in results]  # type: ignore[misc]
 
     @property
-    def account(self) -> str:
+    def account(self) -> tuple[str, str]:
+        """(partition, account id) of the caller: from an owned queue's ARN, else from STS."""
         if self._account is None:
-            sts = self.module.client("sts")
-            self._account = sts.get_caller_identity()["Account"]
+            arn = self.module.client("sts").get_caller_identity()["Arn"]
+            self._account = (arn.split(":")[1], arn.split(":")[4])
         return self._account
 
     def queue_arn(self, name: str) -> str:
-        return f"arn:aws:sqs:{self.module.region}:{self.account}:{name}"
+        partition, account = self.account
+        return f"arn:{partition}:sqs:{self.module.region}:{account}:{name}"
 
     def owner_filters(self) -> list[dict[str, Any]]:
         keys = ("stack", "managed-by", TIER_TAG[0])
@@ -282,7 +284,7 @@ class Tenants:
                     tags = {t["Key"]: t["Value"] for t in item.get("Tags", [])}
                     if arn.split(":")[2] == "sqs":
                         self.owned_queues[arn.split(":")[-1]] = tags
-                        self._account = arn.split(":")[4]
+                        self._account = (arn.split(":")[1], arn.split(":")[4])
                     elif "identity/" in arn:
                         self.owned_identities[arn.split("/", 1)[1]] = tags
                         self.identity_arns[arn.split("/", 1)[1]] = arn
@@ -294,10 +296,8 @@ class Tenants:
                     self.queue_urls[url.rstrip("/").rsplit("/", 1)[-1]] = url
         except (BotoCoreError, ClientError) as e:
             self.fail(e, "Unable to list the stack's tenant resources")
-        # A queue that was just created may be missing from ListQueues for a while.
-        self.owned_queues = {
-            n: t for n, t in self.owned_queues.items() if n.startswith(self.prefix)
-        }
+        # A queue that was just created may be missing from ListQueues for a while, and queues
+        # made under an earlier queue_prefix are not listed by this one: both are still ours.
         for name in set(self.owned_queues) - set(self.queue_urls):
             self.queue_urls[name] = self._queue_url(name)
 
