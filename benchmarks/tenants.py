@@ -115,10 +115,11 @@ def module_direct(args: dict[str, Any], env: dict[str, str]) -> tuple[float, flo
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert proc.stdout is not None
+    output = proc.stdout.read()  # before waiting: a full pipe would block the module
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.monotonic() - start
-    assert proc.stdout is not None
-    result = json.loads(proc.stdout.read())
+    result = json.loads(output)
     os.unlink(handle.name)
     if status != 0 or result.get("failed"):
         sys.exit(f"module run failed: {result.get('msg')}")
@@ -175,7 +176,8 @@ def prepare(emulator: Emulator) -> str:
 def bench_count(
     emulator: Emulator, state: Path, zone_id: str, count: int, naive: bool
 ) -> tuple[str, str]:
-    """One table row (Ansible runs) and one memory line (the module process alone)."""
+    """One table row (Ansible runs, printed at once) and one memory line (the module process
+    alone)."""
     common = {
         "ansible_connection": "local",
         "ansible_python_interpreter": str(BIN / "python"),
@@ -199,6 +201,7 @@ def bench_count(
         row += f" {n_cold / cold:>6.1f}x {n_again / again:>7.1f}x"
         row += f"   (naive no-change: changed={n_changed})"
         naive_teardown(emulator, count, zone_id)
+    print(row, flush=True)
     env = {**os.environ, **emulator.env}
     module_direct(bulk_args(count, zone_id, "absent"), env)
     m_cold, rss_cold, _ = module_direct(bulk_args(count, zone_id), env)
@@ -223,10 +226,7 @@ def main(counts: list[int], naive_counts: list[int]) -> None:
             )
             memory = []
             for count in counts:
-                row, line = bench_count(
-                    emulator, Path(state), zone_id, count, count in naive_counts
-                )
-                print(row, flush=True)
+                _, line = bench_count(emulator, Path(state), zone_id, count, count in naive_counts)
                 memory.append(line)
             print("the module process alone (no Ansible): wall time and peak RSS")
             print("\n".join(memory))
