@@ -308,6 +308,9 @@ class Tenants:
             self.fail(e, f"Unable to find the queue {name}")
             raise
 
+    def _queue_tags(self, name: str) -> dict[str, str]:
+        return dict(self.sqs.list_queue_tags(QueueUrl=self.queue_urls[name]).get("Tags", {}))
+
     def _queue_attributes(self, name: str) -> dict[str, str]:
         response = self.sqs.get_queue_attributes(
             QueueUrl=self.queue_urls[name], AttributeNames=["All"]
@@ -343,12 +346,19 @@ class Tenants:
         wanted = self.wanted_queues()
         if wanted and not self.module.params["kms_key"]:
             self.module.fail_json(msg="kms_key is required when a tenant has a queue")
-        for name in sorted(wanted):
-            if name in self.queue_urls and name not in self.owned_queues:
+        unlisted = [
+            n for n in sorted(wanted) if n in self.queue_urls and n not in self.owned_queues
+        ]
+        # The tagging listing lags behind a queue just created: its own tags decide.
+        for name, tags in zip(
+            unlisted, self.parallel("read the tags of", self._queue_tags, unlisted), strict=True
+        ):
+            if any(tags.get(f["Key"]) != f["Values"][0] for f in self.owner_filters()):
                 self.module.fail_json(
                     msg=f"The queue {name} exists but is not tagged as this stack's"
                     f" ({self.owner_filters()}): delete it, tag it, or change queue_prefix"
                 )
+            self.owned_queues[name] = tags
         doomed = sorted(set(self.owned_queues) - set(wanted)) if self.purge else []
         verify = self.module.params["verify_attributes"]
         to_read = sorted(set(self.owned_queues) & set(wanted)) if verify else []
