@@ -183,6 +183,14 @@ def test_tenants_are_added_changed_removed_and_destroyed(
     ok(main.run(tenants), "repairing the drift", changed=True)
     assert main.state()["queues"][f"{p}globex"]["VisibilityTimeout"] == "120"
 
+    # A tenant whose queue no longer has a dead-letter queue loses its redrive policy, and its
+    # own (empty) dead-letter queue goes.
+    globex["queue"] = {"visibility_timeout": 120, "dead_letter": "none"}
+    ok(main.run(tenants), "dropping globex's dead-letter queue", changed=True)
+    queues = main.state()["queues"]
+    assert not queues[f"{p}globex"].get("RedrivePolicy") and f"{p}globex-dlq" not in queues
+    ok(main.run(tenants), "after dropping the dead-letter queue", changed=False)
+
     # Removing a tenant whose queue holds a message is refused, before any change.
     sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=f"{p}acme")["QueueUrl"], MessageBody="x")
     before = main.state()

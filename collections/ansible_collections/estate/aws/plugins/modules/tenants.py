@@ -383,15 +383,19 @@ class Tenants:
                 creates.append((name, attributes, tags))
                 self.diff_after[f"queue {name}"] = attributes
                 continue
+            # A queue that no longer has a dead-letter queue loses its redrive policy ("" removes
+            # it): the wanted attributes cannot say so, they just leave RedrivePolicy out.
             if verify:
-                changed = attribute_changes(state[name], attributes)
                 before = state[name]
+                changed = attribute_changes(before, attributes)
+                if not dlq_arn and before.get("RedrivePolicy"):
+                    changed["RedrivePolicy"] = ""
             elif self.owned_queues[name].get(CONFIG_TAG) != tags[CONFIG_TAG]:
                 changed, before = dict(attributes), {}
+                if not dlq_arn:
+                    changed["RedrivePolicy"] = ""
             else:
                 changed, before = {}, {}
-            if changed and not dlq_arn and (not verify or before.get("RedrivePolicy")):
-                changed["RedrivePolicy"] = ""
             tag_changes = {k: v for k, v in tags.items() if self.owned_queues[name].get(k) != v}
             if changed or tag_changes:
                 updates.append((name, changed, tag_changes))
