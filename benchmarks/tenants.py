@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests")]
 
 from conftest import Emulator, free_port, start_emulator, stop_emulator  # noqa: E402
-from support.playbook import BIN, ansible_env  # noqa: E402
+from support.playbook import BIN, run_play  # noqa: E402
 
 MODULE = REPO / "collections/ansible_collections/estate/aws/plugins/modules/tenants.py"
 REGION = "us-east-1"
@@ -88,19 +88,11 @@ def play(path: Path, text: str, variables: dict[str, Any], *args: str) -> tuple[
     varsfile = path.with_suffix(".json")
     varsfile.write_text(json.dumps(variables))
     start = time.monotonic()
-    proc = subprocess.run(
-        [BIN / "ansible-playbook", "-i", "localhost,", path, "-e", f"@{varsfile}", *args],
-        cwd=REPO,
-        env=ansible_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    run = run_play(path, "-e", f"@{varsfile}", *args, timeout=7200)
     elapsed = time.monotonic() - start
-    if proc.returncode != 0:
-        sys.exit(f"benchmark step failed:\n{proc.stdout[-4000:]}{proc.stderr[-2000:]}")
-    recap = proc.stdout.rsplit("changed=", 1)[1].split()[0]
-    return elapsed, int(recap)
+    if run.rc != 0:
+        sys.exit(f"benchmark step failed:\n{run.output[-6000:]}")
+    return elapsed, run.changed
 
 
 def module_direct(args: dict[str, Any], env: dict[str, str]) -> tuple[float, float, bool]:

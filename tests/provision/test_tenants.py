@@ -8,14 +8,13 @@ API only (no name is ever resolved)."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from checks_tenants import dkim_names, stack_identities, stack_queues
 from conftest import Emulator
-from support.playbook import BIN, REPO, PlaybookRun, ansible_env
+from support.playbook import BIN, PlaybookRun, run_play
 
 pytestmark = pytest.mark.slow
 
@@ -76,16 +75,7 @@ class Tier:
         play.write_text(TEARDOWN if teardown else PLAY)
         varsfile = self.tmp_path / f"{self.stack}-vars.json"
         varsfile.write_text(json.dumps({**self.variables, "aws_tenants_list": tenants}))
-        proc = subprocess.run(
-            [BIN / "ansible-playbook", "-i", "localhost,", play, "-e", f"@{varsfile}", *args],
-            cwd=REPO,
-            env=ansible_env(),
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        return PlaybookRun(rc=proc.returncode, output=proc.stdout + proc.stderr)
+        return run_play(play, "-e", f"@{varsfile}", *args, timeout=300)
 
     def outputs(self) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(Path(self.variables["outputs_file"]).read_text())

@@ -60,23 +60,16 @@ def ansible_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run_playbook(
-    playbook: str,
-    stack: str,
+def run_play(
+    play: str | Path,
     *args: str,
+    inventory: str = "localhost,",
     env: dict[str, str] | None = None,
     timeout: int = 900,
 ) -> PlaybookRun:
-    """ansible-playbook -i inventories/<stack> playbooks/<playbook> ARGS, from the repo root."""
-    cmd = [
-        str(BIN / "ansible-playbook"),
-        "-i",
-        f"inventories/{stack}",
-        f"playbooks/{playbook}",
-        *args,
-    ]
+    """ansible-playbook -i INVENTORY PLAY ARGS, from the repo root, the way `make` runs it."""
     proc = subprocess.run(
-        cmd,
+        [str(BIN / "ansible-playbook"), "-i", inventory, str(play), *args],
         cwd=REPO,
         env=ansible_env(env),
         capture_output=True,
@@ -85,3 +78,16 @@ def run_playbook(
         check=False,
     )
     return PlaybookRun(rc=proc.returncode, output=proc.stdout + proc.stderr)
+
+
+def run_playbook(
+    playbook: str,
+    stack: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: int = 900,
+) -> PlaybookRun:
+    """ansible-playbook -i inventories/<stack> playbooks/<playbook> ARGS, from the repo root."""
+    return run_play(
+        f"playbooks/{playbook}", *args, inventory=f"inventories/{stack}", env=env, timeout=timeout
+    )
