@@ -8,7 +8,14 @@ from typing import Any
 from conftest import Emulator
 from support.stack import stack_vars
 
-KMS_VARS = ("stack_name", "stack_region", "stack_tags", "aws_kms_alias", "aws_kms_replica_regions")
+KMS_VARS = (
+    "stack_name",
+    "stack_region",
+    "stack_tags",
+    "aws_kms_alias",
+    "aws_kms_replica_regions",
+    "aws_kms_cloudfront_enabled",
+)
 
 
 def stack_keys(emulator: Emulator, stack: str) -> dict[str, dict[str, Any]]:
@@ -47,3 +54,15 @@ def check_kms(emulator: Emulator, stack: str) -> None:
         assert logs[0]["Principal"]["Service"] == f"logs.{region}.amazonaws.com"
         context = logs[0]["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
         assert context.startswith(f"arn:aws:logs:{region}:")
+        services = {s["Sid"]: s for s in policy["Statement"] if "Service" in s["Principal"]}
+        account = key["Arn"].split(":")[4]
+        alarms = services["CloudWatchAlarmsPublishToEncryptedTopics"]
+        assert alarms["Principal"]["Service"] == "cloudwatch.amazonaws.com"
+        assert alarms["Condition"]["StringEquals"]["aws:SourceAccount"] == account
+        cdn = services.get("CloudFrontReadsEncryptedOrigins")
+        assert bool(cdn) == bool(data["aws_kms_cloudfront_enabled"]), f"{stack}: CloudFront grant"
+        if cdn:
+            assert cdn["Action"] == ["kms:Decrypt"]
+            assert cdn["Condition"]["ArnLike"]["aws:SourceArn"] == (
+                f"arn:aws:cloudfront::{account}:distribution/*"
+            )
