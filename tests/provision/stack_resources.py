@@ -9,6 +9,7 @@ from checks_database import database_leftovers
 from checks_dns import dns_leftovers
 from checks_identity import identity_left
 from checks_loadbalancing import loadbalancing_leftovers
+from checks_serverless import serverless_left
 from checks_storage import storage_left
 from checks_tenants import tenants_left
 from conftest import Emulator
@@ -28,6 +29,7 @@ def stack_resources(emulator: Emulator, stack: str) -> dict[str, set[str]]:
         loadbalancing_leftovers(emulator, region, stack),
         dns_leftovers(emulator, stack),
         tenants_left(emulator, region, stack),
+        serverless_left(emulator, region, stack),
     )
     found: dict[str, set[str]] = {}
     for part in parts:

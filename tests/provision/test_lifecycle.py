@@ -29,6 +29,7 @@ from checks_identity import check_identity
 from checks_kms import check_kms, stack_keys
 from checks_loadbalancing import check_loadbalancing
 from checks_network import check_network
+from checks_serverless import check_serverless
 from checks_storage import check_storage
 from checks_tenants import check_tenants
 from conftest import Emulator
@@ -167,6 +168,7 @@ def test_stack_lifecycle(emulator: Emulator, stack: str, tmp_path: Path) -> None
     check_loadbalancing(emulator, stack)
     check_dns(emulator, stack)
     check_tenants(emulator, stack)
+    check_serverless(emulator, stack)
     assert (tmp_path / stack / "outputs.json").is_file()
 
     assert_unchanged(second := provision(stack, tmp_path), f"{stack}: second run")
@@ -205,6 +207,7 @@ def test_two_stacks_side_by_side(emulator: Emulator, tmp_path: Path) -> None:
         check_loadbalancing(emulator, stack)
         check_dns(emulator, stack)
         check_tenants(emulator, stack)
+        check_serverless(emulator, stack)
 
     for stack in ("akb", "mydigitalstructure"):
         runs[stack].append(provision(stack, tmp_path))
