@@ -1109,3 +1109,127 @@ def test_sqs_set_attributes_keeps_the_policy(emulator: Any) -> None:
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert not attributes.get("Policy")
     sqs.delete_queue(QueueUrl=url)
+
+
+# --- dynamodb_table_id, dynamodb_table_updates, cognito_user_pool_update ---------------------
+
+
+def dynamodb_table(ddb: Any, name: str, **extra: Any) -> dict[str, Any]:
+    table: dict[str, Any] = ddb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        **extra,
+    )["TableDescription"]
+    return table
+
+
+def test_dynamodb_tables_have_an_id_and_their_key_arn(emulator: Any) -> None:
+    kms = emulator.client("kms", "eu-west-1")
+    key = kms.create_key()["KeyMetadata"]
+    alias = f"alias/{unique('ddb')}"
+    kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
+    ddb = emulator.client("dynamodb", "eu-west-1")
+    name = unique("table")
+    sse = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": alias}
+    created = dynamodb_table(ddb, name, SSESpecification=sse)
+    described = ddb.describe_table(TableName=name)["Table"]
+    assert str(uuid.UUID(created["TableId"])) == created["TableId"] == described["TableId"]
+    assert described["SSEDescription"]["KMSMasterKeyArn"] == key["Arn"]
+    assert ddb.delete_table(TableName=name)["TableDescription"]["TableId"] == created["TableId"]
+
+
+COMMUNITY_DYNAMODB = """
+- name: community.aws.dynamodb_table against the emulator
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Table
+      community.aws.dynamodb_table:
+        name: "{{ name }}"
+        region: eu-west-1
+        hash_key_name: pk
+        hash_key_type: STRING
+        billing_mode: PAY_PER_REQUEST
+        tags: {stack: emulator-test}
+"""
+
+
+def test_community_dynamodb_table_converges(emulator: Any, tmp_path: Path) -> None:
+    assert_converges(emulator, tmp_path, COMMUNITY_DYNAMODB, {"name": unique("community")})
+
+
+def test_dynamodb_update_table_sse_streams_and_tags(emulator: Any) -> None:
+    kms = emulator.client("kms", "eu-west-1")
+    first, second = (kms.create_key()["KeyMetadata"]["Arn"] for _ in range(2))
+    ddb = emulator.client("dynamodb", "eu-west-1")
+    name = unique("table")
+    stream = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+    created = dynamodb_table(
+        ddb,
+        name,
+        SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": first},
+        StreamSpecification=stream,
+        Tags=tag_list({"stack": "a", "env": "test"}),
+    )
+    sse = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": second}
+    ddb.update_table(TableName=name, SSESpecification=sse)
+    assert (
+        ddb.describe_table(TableName=name)["Table"]["SSEDescription"]["KMSMasterKeyArn"] == second
+    )
+    ddb.update_table(TableName=name, StreamSpecification={"StreamEnabled": False})
+    ddb.update_table(TableName=name, StreamSpecification=stream)  # enabled again, new stream
+    with pytest.raises(ClientError) as error:  # but not while it is enabled
+        ddb.update_table(TableName=name, StreamSpecification=stream)
+    assert error_code(error) == "ResourceInUseException"
+    table = ddb.describe_table(TableName=name)["Table"]
+    assert table["StreamSpecification"] == stream
+    assert table["LatestStreamArn"] != created["LatestStreamArn"]
+    ddb.tag_resource(ResourceArn=table["TableArn"], Tags=tag_list({"stack": "b"}))
+    tags = ddb.list_tags_of_resource(ResourceArn=table["TableArn"])["Tags"]
+    assert sorted((t["Key"], t["Value"]) for t in tags) == [("env", "test"), ("stack", "b")]
+    ddb.delete_table(TableName=name)
+
+
+def test_cognito_update_user_pool_keeps_creation_only_settings(emulator: Any) -> None:
+    idp = emulator.client("cognito-idp", "eu-west-1")
+    pool_id = idp.create_user_pool(
+        PoolName=unique("pool"), UsernameAttributes=["email"], UserPoolTags={"stack": "a"}
+    )["UserPool"]["Id"]
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool_id,
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration="OPTIONAL",
+    )
+    idp.update_user_pool(UserPoolId=pool_id, UserPoolTags={"stack": "a"}, MfaConfiguration="ON")
+    pool = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+    assert pool["UsernameAttributes"] == ["email"]
+    assert pool["MfaConfiguration"] == "ON"
+    assert idp.get_user_pool_mfa_config(UserPoolId=pool_id)["MfaConfiguration"] == "ON"
+    idp.set_user_pool_mfa_config(UserPoolId=pool_id, MfaConfiguration="OFF")
+    assert idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["MfaConfiguration"] == "OFF"
+    idp.delete_user_pool(UserPoolId=pool_id)
+
+
+def test_cognito_deletion_protection_and_client_updates(emulator: Any) -> None:
+    idp = emulator.client("cognito-idp", "eu-west-1")
+    pool_id = idp.create_user_pool(PoolName=unique("pool"), DeletionProtection="ACTIVE")[
+        "UserPool"
+    ]["Id"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="web",
+        CallbackURLs=["https://app.example.org/cb"],
+        AccessTokenValidity=30,
+    )["UserPoolClient"]["ClientId"]
+    idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, IdTokenValidity=20)
+    client = idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
+    assert client["ClientName"] == "web" and client["IdTokenValidity"] == 20
+    assert "CallbackURLs" not in client and "AccessTokenValidity" not in client
+    with pytest.raises(ClientError) as error:
+        idp.delete_user_pool(UserPoolId=pool_id)
+    assert error_code(error) == "InvalidParameterException"
+    assert "deletion protection" in str(error.value)
+    idp.update_user_pool(UserPoolId=pool_id, DeletionProtection="INACTIVE")
+    idp.delete_user_pool(UserPoolId=pool_id)
