@@ -124,11 +124,6 @@ def api_errors(apis: Any, region: str | None = None, field: str = APIS) -> list[
         if not isinstance(api, Mapping):
             errors.append(f"{where} must be a mapping with a name, not {api!r}")
             continue
-        unknown = sorted(set(api) - set(API_DEFAULTS) - {"name"})
-        if unknown:
-            errors.append(
-                f"{where}: unknown field(s) {', '.join(unknown)} (name, {', '.join(API_DEFAULTS)})"
-            )
         name = api.get("name")
         if not isinstance(name, str) or not NAME_RE.match(name):
             errors.append(
@@ -137,6 +132,11 @@ def api_errors(apis: Any, region: str | None = None, field: str = APIS) -> list[
             )
             continue
         where = f"{field}[{index}] ({name})"
+        unknown = sorted(set(api) - set(API_DEFAULTS) - {"name"})
+        if unknown:
+            errors.append(
+                f"{where}: unknown field(s) {', '.join(unknown)} (name, {', '.join(API_DEFAULTS)})"
+            )
         if name in names:
             errors.append(f"{where}.name is used twice: API names must be unique")
         names.add(name)

@@ -97,8 +97,9 @@ EXAMPLES = r"""
             method: POST
             function_arn: arn:aws:lambda:eu-west-1:123456789012:function:cubed-predict
             authorization: COGNITO_USER_POOLS
-          - {path: /items/{id}, method: GET,
-             function_arn: "arn:aws:lambda:eu-west-1:123456789012:function:cubed-items"}
+          - path: /items/{id}
+            method: GET
+            function_arn: arn:aws:lambda:eu-west-1:123456789012:function:cubed-items
         throttling: {rate_limit: 50, burst_limit: 100}
         access_log_group_arn: arn:aws:logs:eu-west-1:123456789012:log-group:/cubed/api-access
         domain:
@@ -346,7 +347,7 @@ class RestApis:
         for resource in resources:
             state.resources[resource["path"]] = resource["id"]
             for verb, method in (resource.get("resourceMethods") or {}).items():
-                if "methodIntegration" not in method and "authorizationType" not in method:
+                if "methodIntegration" not in method:  # not embedded, or no integration
                     method = self.call(
                         f"read the method {verb} {resource['path']} of {api['name']}",
                         self.apigw.get_method,
