@@ -374,8 +374,9 @@ def test_rest_apis_lifecycle(emulator: Emulator, tmp_path: Path, world: dict[str
     other_state = other.state(functions)
     assert len(other_state["statements"]["rest-api-test-items"]) == 1
 
-    # A change: one route goes, one comes, the authorizer gets a second pool, new throttling.
-    changed = main_apis(world)
+    # A change: one route goes, one comes, the authorizer gets a second pool, new throttling,
+    # and the admin API is no longer listed (purged with its permission statement).
+    changed = main_apis(world)[:1]
     changed[0]["routes"] = [r for r in changed[0]["routes"] if r["path"] != "/items/{id}"] + [
         {"path": "/orders/{id}", "method": "DELETE", "function_arn": world["functions"]["orders"]}
     ]
@@ -394,10 +395,13 @@ def test_rest_apis_lifecycle(emulator: Emulator, tmp_path: Path, world: dict[str
     assert public["stages"]["v1"]["throttling"] == (75.0, 150)
     assert public["stages"]["v1"]["deployment"] != stage["deployment"]
     assert public["stages"]["v1"]["tags"]["config-sha"] != stage["tags"]["config-sha"]
-    assert after["apis"]["ra-main-admin"] == state["apis"]["ra-main-admin"]
-    sources = {s[1] for v in after["statements"].values() for s in v}
-    assert f"{prefix}:{api_id}/*/GET/items/*" not in sources
-    assert f"{prefix}:{api_id}/*/DELETE/orders/*" in sources
+    assert set(after["apis"]) == {"ra-main-public"}
+    assert {k: sorted(s[1] for s in v) for k, v in after["statements"].items()} == {
+        "rest-api-test-predict": [f"{prefix}:{api_id}/*/POST/predict"],
+        "rest-api-test-items": [f"{prefix}:{api_id}/*/GET/items"],
+        "rest-api-test-orders": [f"{prefix}:{api_id}/*/DELETE/orders/*"],
+    }
+    assert after["domains"] == state["domains"]
     assert other.state(functions) == other_state, "the change touched the neighbour"
     ok(main.run(changed), "after the change", changed=False)
 
@@ -420,11 +424,10 @@ def test_rest_apis_lifecycle(emulator: Emulator, tmp_path: Path, world: dict[str
     )
     predict = after["statements"]["rest-api-test-predict"][0][0]
     lam.remove_permission(FunctionName=world["functions"]["predict"], StatementId=predict)
-    admin_id = after["apis"]["ra-main-admin"]["id"]
-    rollback = apigw.create_deployment(restApiId=admin_id, description="by hand")["id"]
+    rollback = apigw.create_deployment(restApiId=api_id, description="by hand")["id"]
     apigw.update_stage(
-        restApiId=admin_id,
-        stageName="live",
+        restApiId=api_id,
+        stageName="v1",
         patchOperations=[{"op": "replace", "path": "/deploymentId", "value": rollback}],
     )
     drifted = main.state(functions)
@@ -434,14 +437,13 @@ def test_rest_apis_lifecycle(emulator: Emulator, tmp_path: Path, world: dict[str
     repaired = main.state(functions)
     assert repaired["apis"]["ra-main-public"]["resources"] == public["resources"]
     assert repaired["apis"]["ra-main-public"]["stages"]["v1"]["throttling"] == (75.0, 150)
+    assert repaired["apis"]["ra-main-public"]["authorizers"] == public["authorizers"]
     assert repaired["domains"]["api.rest-api-test.example"]["security_policy"] == "TLS_1_2"
     assert repaired["statements"] == after["statements"]
-    live = repaired["apis"]["ra-main-admin"]["stages"]["live"]
-    assert live["deployment"] != rollback
-    assert (
-        live["deployment_description"]
-        == state["apis"]["ra-main-admin"]["stages"]["live"]["deployment_description"]
-    )
+    v1 = repaired["apis"]["ra-main-public"]["stages"]["v1"]
+    assert v1["deployment"] != rollback
+    assert v1["deployment_description"] == public["stages"]["v1"]["deployment_description"]
+    assert v1["tags"] == public["stages"]["v1"]["tags"]
     ok(main.run(changed), "after the repair", changed=False)
 
     # Teardown: everything of ra-main goes, the neighbour stays exactly as it was.
