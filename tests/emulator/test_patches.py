@@ -1233,3 +1233,152 @@ def test_cognito_deletion_protection_and_client_updates(emulator: Any) -> None:
     assert "deletion protection" in str(error.value)
     idp.update_user_pool(UserPoolId=pool_id, DeletionProtection="INACTIVE")
     idp.delete_user_pool(UserPoolId=pool_id)
+# --- apigateway_* (estate.aws.rest_apis) -----------------------------------------------------
+
+
+def _rest_api_with_method(apigw: Any) -> tuple[str, str]:
+    """A REST API with GET /items/{id} (a mock integration); (api id, id of /items)."""
+    api = apigw.create_rest_api(name=unique("api"), tags={"stack": "emulator-test"})
+    items = apigw.create_resource(
+        restApiId=api["id"], parentId=api["rootResourceId"], pathPart="items"
+    )
+    item = apigw.create_resource(restApiId=api["id"], parentId=items["id"], pathPart="{id}")
+    apigw.put_method(
+        restApiId=api["id"], resourceId=item["id"], httpMethod="GET", authorizationType="NONE"
+    )
+    apigw.put_integration(restApiId=api["id"], resourceId=item["id"], httpMethod="GET", type="MOCK")
+    return api["id"], items["id"]
+
+
+def test_apigateway_tags_on_rest_apis_and_domains(emulator: Any) -> None:
+    apigw = emulator.client("apigateway", "eu-west-1")
+    api_id, _ = _rest_api_with_method(apigw)
+    arn = f"arn:aws:apigateway:eu-west-1::/restapis/{api_id}"
+    apigw.tag_resource(resourceArn=arn, tags={"tier": "serverless"})
+    assert apigw.get_tags(resourceArn=arn)["tags"] == {
+        "stack": "emulator-test",
+        "tier": "serverless",
+    }
+    apigw.untag_resource(resourceArn=arn, tagKeys=["stack"])
+    assert apigw.get_rest_api(restApiId=api_id)["tags"] == {"tier": "serverless"}
+    name = f"{unique('api')}.emulator-test.example"
+    apigw.create_domain_name(
+        domainName=name,
+        regionalCertificateArn="arn:aws:acm:eu-west-1:123456789012:certificate/x",
+        endpointConfiguration={"types": ["REGIONAL"]},
+        tags={"stack": "emulator-test"},
+    )
+    domain_arn = f"arn:aws:apigateway:eu-west-1::/domainnames/{name}"
+    apigw.tag_resource(resourceArn=domain_arn, tags={"api": "x"})
+    assert apigw.get_tags(resourceArn=domain_arn)["tags"] == {"stack": "emulator-test", "api": "x"}
+    with pytest.raises(ClientError) as error:
+        apigw.get_tags(resourceArn="arn:aws:apigateway:eu-west-1::/domainnames/nowhere.example")
+    assert error_code(error) == "NotFoundException"
+    with pytest.raises(ClientError) as error:
+        apigw.get_tags(resourceArn="arn:aws:apigateway:eu-west-1::/restapis/nothere")
+    assert error_code(error) == "NotFoundException"
+    apigw.delete_domain_name(domainName=name)
+    apigw.delete_rest_api(restApiId=api_id)
+
+
+def test_apigateway_authorizer_pools_are_updated(emulator: Any) -> None:
+    apigw = emulator.client("apigateway", "eu-west-1")
+    api_id, _ = _rest_api_with_method(apigw)
+    pool = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_"
+    authorizer = apigw.create_authorizer(
+        restApiId=api_id,
+        name="users",
+        type="COGNITO_USER_POOLS",
+        providerARNs=[pool + "A"],
+        identitySource="method.request.header.Authorization",
+    )["id"]
+    updated = apigw.update_authorizer(
+        restApiId=api_id,
+        authorizerId=authorizer,
+        patchOperations=[
+            {"op": "add", "path": "/providerARNs", "value": pool + "B"},
+            {"op": "remove", "path": "/providerARNs", "value": pool + "A"},
+            {"op": "replace", "path": "/name", "value": "people"},
+        ],
+    )
+    assert updated["providerARNs"] == [pool + "B"] and updated["name"] == "people"
+    with pytest.raises(ClientError) as error:
+        apigw.update_authorizer(
+            restApiId=api_id,
+            authorizerId=authorizer,
+            patchOperations=[{"op": "remove", "path": "/providerARNs", "value": pool + "B"}],
+        )
+    assert error_code(error) == "BadRequestException"
+    apigw.delete_rest_api(restApiId=api_id)
+
+
+def test_apigateway_domain_names(emulator: Any) -> None:
+    apigw = emulator.client("apigateway", "eu-west-1")
+    api_id, _ = _rest_api_with_method(apigw)
+    deployment = apigw.create_deployment(restApiId=api_id)["id"]
+    apigw.create_stage(restApiId=api_id, stageName="v1", deploymentId=deployment)
+    name = f"{unique('api')}.emulator-test.example"
+    certificate = "arn:aws:acm:eu-west-1:123456789012:certificate/"
+    created = apigw.create_domain_name(
+        domainName=name,
+        regionalCertificateArn=certificate + "one",
+        endpointConfiguration={"types": ["REGIONAL"]},
+        securityPolicy="TLS_1_2",
+    )
+    assert created["regionalHostedZoneId"] == "ZLY8HYME6SFDD"
+    assert "distributionDomainName" not in created
+    assert apigw.get_base_path_mappings(domainName=name)["items"] == []
+    updated = apigw.update_domain_name(
+        domainName=name,
+        patchOperations=[
+            {"op": "replace", "path": "/regionalCertificateArn", "value": certificate + "two"},
+            {"op": "replace", "path": "/securityPolicy", "value": "TLS_1_0"},
+        ],
+    )
+    assert updated["regionalCertificateArn"] == certificate + "two"
+    assert apigw.get_domain_name(domainName=name)["securityPolicy"] == "TLS_1_0"
+    with pytest.raises(ClientError) as error:
+        apigw.update_domain_name(
+            domainName=name, patchOperations=[{"op": "add", "path": "/domainName", "value": "x"}]
+        )
+    assert error_code(error) == "BadRequestException"
+    apigw.create_base_path_mapping(domainName=name, restApiId=api_id, stage="v1")
+    apigw.delete_domain_name(domainName=name)
+    apigw.create_domain_name(
+        domainName=name,
+        regionalCertificateArn=certificate + "one",
+        endpointConfiguration={"types": ["REGIONAL"]},
+    )
+    assert apigw.get_base_path_mappings(domainName=name)["items"] == []
+    apigw.delete_domain_name(domainName=name)
+    apigw.delete_rest_api(restApiId=api_id)
+
+
+def test_apigateway_resource_delete_takes_its_subtree(emulator: Any) -> None:
+    apigw = emulator.client("apigateway", "eu-west-1")
+    api_id, items = _rest_api_with_method(apigw)
+    apigw.delete_resource(restApiId=api_id, resourceId=items)
+    assert [r["path"] for r in apigw.get_resources(restApiId=api_id)["items"]] == ["/"]
+    apigw.delete_rest_api(restApiId=api_id)
+
+
+def test_apigateway_deployment_keeps_the_stage(emulator: Any) -> None:
+    apigw = emulator.client("apigateway", "eu-west-1")
+    api_id, _ = _rest_api_with_method(apigw)
+    first = apigw.create_deployment(restApiId=api_id)["id"]
+    apigw.create_stage(
+        restApiId=api_id, stageName="v1", deploymentId=first, tags={"stack": "emulator-test"}
+    )
+    apigw.update_stage(
+        restApiId=api_id,
+        stageName="v1",
+        patchOperations=[{"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "5"}],
+    )
+    second = apigw.create_deployment(restApiId=api_id, stageName="v1")["id"]
+    stage = apigw.get_stage(restApiId=api_id, stageName="v1")
+    assert stage["deploymentId"] == second != first
+    assert stage["tags"] == {"stack": "emulator-test"}
+    assert stage["methodSettings"]["*/*"]["throttlingRateLimit"] == 5.0
+    apigw.create_deployment(restApiId=api_id, stageName="v2")
+    assert {s["stageName"] for s in apigw.get_stages(restApiId=api_id)["item"]} == {"v1", "v2"}
+    apigw.delete_rest_api(restApiId=api_id)
