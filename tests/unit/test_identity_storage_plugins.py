@@ -172,3 +172,34 @@ def test_lifecycle_rules_translate_to_the_api() -> None:
         "NoncurrentVersionExpiration": {"NoncurrentDays": 60},
         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
     }
+
+
+# --- s3_buckets: statements other tiers keep in the stack's bucket policies ------------------
+
+
+def test_preserved_policy_keeps_matching_statements_the_module_does_not_write() -> None:
+    import re
+
+    tls = {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Action": "s3:*"}
+    cdn = {"Sid": "CloudFrontReadweb", "Effect": "Allow", "Action": "s3:GetObject"}
+    other = {"Sid": "AddedByHand", "Effect": "Allow", "Action": "s3:GetObject"}
+    wanted = {"Version": "2012-10-17", "Statement": [tls]}
+    current = {"Version": "2012-10-17", "Statement": [cdn, tls, other]}
+    keep = [re.compile("^CloudFrontRead")]
+    merged = s3_buckets.preserved_policy(current, wanted, keep)
+    assert merged == {"Version": "2012-10-17", "Statement": [tls, cdn]}
+    assert s3_buckets.preserved_policy(current, wanted, []) == wanted
+    # A statement the module defines itself is the module's, whatever its Sid.
+    own = {"Version": "2012-10-17", "Statement": [{**cdn, "Effect": "Deny"}]}
+    assert s3_buckets.preserved_policy(current, own, keep) == own
+    # With no policy of its own, the kept statements are the whole policy.
+    assert s3_buckets.preserved_policy(current, {}, keep)["Statement"] == [cdn]
+    assert s3_buckets.preserved_policy({}, {}, keep) == {}
+
+
+def test_same_policy_ignores_statement_order_only() -> None:
+    a, b = {"Sid": "A", "Effect": "Allow"}, {"Sid": "B", "Effect": "Deny"}
+    assert s3_buckets.same_policy({"Statement": [a, b]}, {"Statement": [b, a]})
+    assert not s3_buckets.same_policy({"Statement": [a]}, {"Statement": [a, b]})
+    assert not s3_buckets.same_policy({"Version": "1", "Statement": [a]}, {"Statement": [a]})
+    assert s3_buckets.same_policy({}, {})

@@ -62,6 +62,17 @@ options:
             empty removes the configuration.
         type: dict
         default: {}
+  policy_preserve_sids:
+    description:
+      - Regular expressions (searched in the C(Sid)) of bucket policy statements that another
+        tool writes into the same policies - for instance C(^CloudFrontRead), the statements of
+        M(estate.aws.cloudfront_distributions). A statement whose Sid matches and that the
+        bucket's C(policy) does not define is kept as it is; every other statement is still
+        replaced by C(policy).
+      - Statement order is not significant (policies are compared statement by statement).
+    type: list
+    elements: str
+    default: []
   match_tags:
     description: Tags a bucket must carry to be deleted (O(state=absent)); must not be empty.
     type: dict
@@ -114,6 +125,7 @@ buckets:
 """
 
 import json
+import re
 from typing import Any
 
 try:
@@ -159,6 +171,43 @@ def contains(actual: Any, wanted: Any) -> bool:
             and all(contains(a, w) for a, w in zip(actual, wanted, strict=True))
         )
     return actual == wanted or str(actual) == str(wanted)
+
+
+def policy_statements(policy: dict[str, Any]) -> list[Any]:
+    found = (policy or {}).get("Statement") or []
+    return list(found) if isinstance(found, list) else [found]
+
+
+def preserved_policy(
+    current: dict[str, Any], wanted: dict[str, Any], patterns: list[re.Pattern[str]]
+) -> dict[str, Any]:
+    """WANTED plus the statements of CURRENT whose Sid matches one of PATTERNS and that WANTED
+    does not define itself (statements another tool manages in the same policy)."""
+    own = {s.get("Sid") for s in policy_statements(wanted) if isinstance(s, dict)}
+    kept = [
+        s
+        for s in policy_statements(current)
+        if isinstance(s, dict)
+        and isinstance(s.get("Sid"), str)
+        and s["Sid"] not in own
+        and any(p.search(s["Sid"]) for p in patterns)
+    ]
+    if not kept:
+        return wanted
+    merged = dict(wanted) if wanted else {"Version": "2012-10-17"}
+    merged["Statement"] = [*policy_statements(wanted), *kept]
+    return merged
+
+
+def same_policy(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Whether two policy documents are equal, whatever the order of their statements."""
+
+    def canonical(policy: dict[str, Any]) -> tuple[str, list[str]]:
+        rest = {k: v for k, v in (policy or {}).items() if k != "Statement"}
+        body = sorted(json.dumps(s, sort_keys=True) for s in policy_statements(policy))
+        return json.dumps(rest, sort_keys=True), body
+
+    return canonical(current) == canonical(wanted)
 
 
 def lifecycle_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -223,6 +272,12 @@ class Buckets:
     def __init__(self, module: AnsibleAWSModule) -> None:
         self.module = module
         self.clients: dict[str, Any] = {}
+        self.preserve: list[re.Pattern[str]] = []
+        for pattern in module.params["policy_preserve_sids"]:
+            try:
+                self.preserve.append(re.compile(pattern))
+            except re.error as err:
+                module.fail_json(msg=f"policy_preserve_sids: {pattern!r} is not a regex ({err})")
 
     def s3(self, region: str) -> Any:
         if region not in self.clients:
@@ -350,11 +405,12 @@ class Buckets:
 
         current = self.read(s3.get_bucket_policy, Bucket=name)
         current_policy = json.loads(current["Policy"]) if current else {}
-        if current_policy != spec["policy"]:
-            before["policy"], after["policy"] = current_policy, spec["policy"]
+        wanted_policy = preserved_policy(current_policy, spec["policy"], self.preserve)
+        if not same_policy(current_policy, wanted_policy):
+            before["policy"], after["policy"] = current_policy, wanted_policy
             changes.append("policy")
-            if spec["policy"]:
-                self.write(s3.put_bucket_policy, Bucket=name, Policy=json.dumps(spec["policy"]))
+            if wanted_policy:
+                self.write(s3.put_bucket_policy, Bucket=name, Policy=json.dumps(wanted_policy))
             else:
                 self.write(s3.delete_bucket_policy, Bucket=name)
 
@@ -452,6 +508,7 @@ class Buckets:
 def main() -> None:
     argument_spec = dict(
         buckets=dict(type="list", elements="dict", default=[]),
+        policy_preserve_sids=dict(type="list", elements="str", default=[]),
         match_tags=dict(type="dict", default={}),
         allow_data_loss=dict(type="bool", default=False),
         state=dict(type="str", choices=["present", "absent"], default="present"),
