@@ -1382,3 +1382,30 @@ def test_apigateway_deployment_keeps_the_stage(emulator: Any) -> None:
     apigw.create_deployment(restApiId=api_id, stageName="v2")
     assert {s["stageName"] for s in apigw.get_stages(restApiId=api_id)["item"]} == {"v1", "v2"}
     apigw.delete_rest_api(restApiId=api_id)
+# --- logs_kms_key_association -----------------------------------------------------------------
+
+
+def test_logs_kms_key_can_be_associated_and_disassociated(emulator: Any) -> None:
+    logs = emulator.client("logs", "eu-west-1")
+    key_arn = emulator.client("kms", "eu-west-1").create_key()["KeyMetadata"]["Arn"]
+    name = f"/estate/{unique('patch')}/app"
+    logs.create_log_group(logGroupName=name, tags=TAGS)
+
+    def described() -> dict[str, Any]:
+        groups = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+        return dict(groups[0])
+
+    logs.associate_kms_key(logGroupName=name, kmsKeyId=key_arn)
+    assert described()["kmsKeyId"] == key_arn
+    logs.disassociate_kms_key(logGroupName=name)
+    assert "kmsKeyId" not in described()
+    with pytest.raises(ClientError) as missing:
+        logs.associate_kms_key(logGroupName=f"{name}-missing", kmsKeyId=key_arn)
+    assert error_code(missing) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as missing:
+        logs.disassociate_kms_key(logGroupName=f"{name}-missing")
+    assert error_code(missing) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as alias:
+        logs.associate_kms_key(logGroupName=name, kmsKeyId="alias/estate")
+    assert error_code(alias) == "InvalidParameterException"
+    logs.delete_log_group(logGroupName=name)
