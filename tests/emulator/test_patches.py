@@ -1409,3 +1409,139 @@ def test_logs_kms_key_can_be_associated_and_disassociated(emulator: Any) -> None
         logs.associate_kms_key(logGroupName=name, kmsKeyId="alias/estate")
     assert error_code(alias) == "InvalidParameterException"
     logs.delete_log_group(logGroupName=name)
+# --- cloudfront_distribution_fields, cloudfront_distribution_versions,
+# --- cloudfront_origin_access_controls ------------------------------------------------------
+
+
+def cloudfront_oac(cloudfront: Any, name: str) -> tuple[str, str]:
+    created = cloudfront.create_origin_access_control(
+        OriginAccessControlConfig={
+            "Name": name,
+            "Description": "patch test",
+            "SigningProtocol": "sigv4",
+            "SigningBehavior": "always",
+            "OriginAccessControlOriginType": "s3",
+        }
+    )
+    return created["OriginAccessControl"]["Id"], created["ETag"]
+
+
+def cloudfront_config(oac_id: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "CallerReference": unique("ref"),
+        "Comment": "patch test",
+        "Enabled": True,
+        "Origins": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "Id": "site",
+                    "DomainName": "patch-test.s3.eu-west-1.amazonaws.com",
+                    "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    "OriginAccessControlId": oac_id,
+                }
+            ],
+        },
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "site",
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+        },
+        **extra,
+    }
+
+
+def test_cloudfront_origins_keep_their_access_control_and_certificate(emulator: Any) -> None:
+    cloudfront = emulator.client("cloudfront", "us-east-1")
+    oac_id, _ = cloudfront_oac(cloudfront, unique("oac"))
+    default = {"CloudFrontDefaultCertificate": True, "MinimumProtocolVersion": "TLSv1.2_2021"}
+    created = cloudfront.create_distribution(
+        DistributionConfig=cloudfront_config(oac_id, ViewerCertificate=default)
+    )["Distribution"]
+    config = cloudfront.get_distribution_config(Id=created["Id"])["DistributionConfig"]
+    (origin,) = config["Origins"]["Items"]
+    assert origin["OriginAccessControlId"] == oac_id
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    assert config["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1"
+    arn = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
+    acm = {"ACMCertificateArn": arn, "SSLSupportMethod": "sni-only"}
+    created = cloudfront.create_distribution(
+        DistributionConfig=cloudfront_config(oac_id, ViewerCertificate=acm)
+    )["Distribution"]
+    certificate = created["DistributionConfig"]["ViewerCertificate"]
+    assert certificate["CloudFrontDefaultCertificate"] is False
+    assert (certificate["CertificateSource"], certificate["Certificate"]) == ("acm", arn)
+
+
+def test_cloudfront_distribution_versions(emulator: Any) -> None:
+    cloudfront = emulator.client("cloudfront", "us-east-1")
+    oac_id, _ = cloudfront_oac(cloudfront, unique("oac"))
+    created = cloudfront.create_distribution(DistributionConfig=cloudfront_config(oac_id))
+    dist_id, etag = created["Distribution"]["Id"], created["ETag"]
+    config = cloudfront.get_distribution_config(Id=dist_id)["DistributionConfig"]
+    with pytest.raises(ClientError) as stale:
+        cloudfront.update_distribution(Id=dist_id, IfMatch="STALE", DistributionConfig=config)
+    assert error_code(stale) == "PreconditionFailed"
+    with pytest.raises(ClientError) as enabled:
+        cloudfront.delete_distribution(Id=dist_id, IfMatch=etag)
+    assert error_code(enabled) == "DistributionNotDisabled"
+    updated = cloudfront.update_distribution(
+        Id=dist_id, IfMatch=etag, DistributionConfig={**config, "Enabled": False}
+    )
+    assert updated["ETag"] != etag
+    assert updated["Distribution"]["Status"] == "InProgress"
+    with pytest.raises(ClientError) as old:
+        cloudfront.delete_distribution(Id=dist_id, IfMatch=etag)
+    assert error_code(old) == "PreconditionFailed"
+    latest = cloudfront.get_distribution(Id=dist_id)
+    assert latest["Distribution"]["Status"] == "Deployed" and latest["ETag"] == updated["ETag"]
+    cloudfront.delete_distribution(Id=dist_id, IfMatch=latest["ETag"])
+    with pytest.raises(ClientError) as gone:
+        cloudfront.get_distribution(Id=dist_id)
+    assert error_code(gone) == "NoSuchDistribution"
+
+
+def test_cloudfront_origin_access_controls(emulator: Any) -> None:
+    cloudfront = emulator.client("cloudfront", "us-east-1")
+    name = unique("oac")
+    oac_id, etag = cloudfront_oac(cloudfront, name)
+    with pytest.raises(ClientError) as taken:
+        cloudfront_oac(cloudfront, name)
+    assert error_code(taken) == "OriginAccessControlAlreadyExists"
+    current = cloudfront.get_origin_access_control(Id=oac_id)["OriginAccessControl"]
+    config = {**current["OriginAccessControlConfig"], "SigningBehavior": "no-override"}
+    with pytest.raises(ClientError) as stale:
+        cloudfront.update_origin_access_control(
+            Id=oac_id, IfMatch="STALE", OriginAccessControlConfig=config
+        )
+    assert error_code(stale) == "PreconditionFailed"
+    updated = cloudfront.update_origin_access_control(
+        Id=oac_id, IfMatch=etag, OriginAccessControlConfig=config
+    )
+    assert updated["ETag"] != etag
+    created = cloudfront.create_distribution(DistributionConfig=cloudfront_config(oac_id))
+    with pytest.raises(ClientError) as in_use:
+        cloudfront.delete_origin_access_control(Id=oac_id, IfMatch=updated["ETag"])
+    assert error_code(in_use) == "OriginAccessControlInUse"
+    with pytest.raises(ClientError) as unknown:
+        cloudfront.delete_origin_access_control(Id="E0NOSUCHCONTROL", IfMatch="x")
+    assert error_code(unknown) == "NoSuchOriginAccessControl"
+    dist_id = created["Distribution"]["Id"]
+    config = cloudfront.get_distribution_config(Id=dist_id)
+    disabled = cloudfront.update_distribution(
+        Id=dist_id,
+        IfMatch=config["ETag"],
+        DistributionConfig={**config["DistributionConfig"], "Enabled": False},
+    )
+    latest = cloudfront.get_distribution(Id=dist_id)
+    assert latest["ETag"] == disabled["ETag"]
+    cloudfront.delete_distribution(Id=dist_id, IfMatch=latest["ETag"])
+    with pytest.raises(ClientError) as no_version:
+        cloudfront.delete_origin_access_control(Id=oac_id, IfMatch="")
+    assert error_code(no_version) in ("InvalidIfMatchVersion", "PreconditionFailed")
+    cloudfront.delete_origin_access_control(Id=oac_id, IfMatch=updated["ETag"])
+    names = [
+        o["Name"]
+        for o in cloudfront.list_origin_access_controls()["OriginAccessControlList"]["Items"] or []
+    ]
+    assert name not in names

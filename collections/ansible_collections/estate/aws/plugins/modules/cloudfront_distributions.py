@@ -24,8 +24,11 @@ description:
     A distribution with the same Comment that is not tagged as a stack's is refused, not adopted.
     Only the fields this module manages are compared, so the defaults AWS adds never count as a
     change; updates name the ETag they read. Distributions the stack no longer lists are
-    disabled, waited for until deployed and deleted (O(purge), O(state=absent)), then their
-    origin access controls and bucket statements.
+    disabled (and their bucket statements removed), waited for until deployed and deleted with
+    their ETag (O(purge), O(state=absent)), then their origin access controls.
+  - Refusals happen before any change - a same-named distribution or origin access control that
+    is not the stack's, an origin bucket that does not exist, a bucket statement with one of the
+    stack's Sids that grants another live distribution.
   - Our own module because M(community.aws.cloudfront_distribution) compares every default
     field the service returns (it never converges against an emulator and reports drift AWS
     adds), has no check mode, and predates origin access control. This one supports check mode
