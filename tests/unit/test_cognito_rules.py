@@ -110,6 +110,8 @@ def described(**over: Any) -> dict[str, Any]:
         "LambdaConfig": {"PreSignUp": "arn:aws:lambda:eu-west-1:1:function:f"},
         "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True, "UnusedAccountValidityDays": 7},
         "EstimatedNumberOfUsers": 3,
+        "EmailVerificationMessage": "Your code is {####}",
+        "VerificationMessageTemplate": {"EmailMessage": "Your code is {####}"},
     }
     description.update(over)
     return description
@@ -155,6 +157,8 @@ def test_update_request_keeps_unmanaged_settings() -> None:
         "MfaConfiguration",
         "AdminCreateUserConfig",
         "UserPoolTags",
+        "EmailVerificationMessage",
+        "VerificationMessageTemplate",
     }
     pool = cognito.normalise_pool({**USERS, "password_policy": {"min_length": 14}})
     tags = {**TAGS, "other": "kept"}
@@ -166,6 +170,8 @@ def test_update_request_keeps_unmanaged_settings() -> None:
     assert request["UserPoolTags"] == tags
     assert "MfaConfiguration" not in request and "UsernameAttributes" not in request
     assert "EstimatedNumberOfUsers" not in request
+    assert request["VerificationMessageTemplate"] == {"EmailMessage": "Your code is {####}"}
+    assert "EmailVerificationMessage" not in request
     unprotect = cognito.update_pool_request(
         described(), members, {"DeletionProtection": "INACTIVE"}
     )

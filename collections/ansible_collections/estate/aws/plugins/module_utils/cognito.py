@@ -76,6 +76,11 @@ TOKEN_UNITS = {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "
 # Fields of a pool that can only be chosen when it is created.
 CREATION_ONLY = ("username_attributes",)
 CLIENT_CREATION_ONLY = ("generate_secret",)
+DEPRECATED_MESSAGES = (
+    "EmailVerificationMessage",
+    "EmailVerificationSubject",
+    "SmsVerificationMessage",
+)
 
 
 def _int_error(where: str, field: str, value: Any) -> list[str]:
@@ -313,13 +318,18 @@ def update_pool_request(
     """UpdateUserPool's arguments: UpdateUserPool resets every setting it is not given to its
     default, so the request carries the pool's current settings (DESCRIPTION's keys that are
     among the operation's input MEMBERS) with OVERRIDES on top. MfaConfiguration is left out
-    (SetUserPoolMfaConfig owns it) and the deprecated UnusedAccountValidityDays too (AWS refuses
-    it next to the password policy's TemporaryPasswordValidityDays)."""
+    (SetUserPoolMfaConfig owns it), and so are the deprecated UnusedAccountValidityDays (AWS
+    refuses it next to the password policy's TemporaryPasswordValidityDays) and the deprecated
+    verification messages when the VerificationMessageTemplate that replaces them is there."""
     request = {
         k: v
         for k, v in description.items()
         if k in members and v is not None and k not in ("UserPoolId", "MfaConfiguration")
     }
+    if "VerificationMessageTemplate" in request:
+        # The deprecated top-level messages repeat the template's: send the template only.
+        for deprecated in DEPRECATED_MESSAGES:
+            request.pop(deprecated, None)
     admin = request.get("AdminCreateUserConfig")
     if isinstance(admin, Mapping):
         request["AdminCreateUserConfig"] = {
