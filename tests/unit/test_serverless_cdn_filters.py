@@ -173,3 +173,10 @@ def test_cdn_rules_and_shape() -> None:
         "region": "us-east-1",
     }
     assert shaped[0]["certificate_arn"] == "arn:cert" and "logging_bucket" not in shaped[0]
+
+
+def test_function_arns_lose_their_qualifier() -> None:
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:shop-api"
+    assert serverless.unqualified_arn(f"{arn}:1") == arn
+    assert serverless.unqualified_arn(f"{arn}:$LATEST") == arn
+    assert serverless.unqualified_arn(arn) == arn

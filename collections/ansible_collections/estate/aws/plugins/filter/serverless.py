@@ -292,12 +292,18 @@ def serverless_owned(functions: list[Mapping[str, Any]], tags: Mapping[str, str]
     )
 
 
+def unqualified_arn(arn: str) -> str:
+    """A function's ARN without a version or alias qualifier (the function's latest code)."""
+    parts = str(arn).split(":")
+    return ":".join(parts[:7]) if len(parts) > 7 and parts[5] == "function" else str(arn)
+
+
 def serverless_function_output(result: Mapping[str, Any]) -> dict[str, Any]:
     """The outputs of one amazon.aws.lambda result."""
     config = result.get("configuration") or {}
     return {
         "name": config.get("function_name", ""),
-        "arn": config.get("function_arn", ""),
+        "arn": unqualified_arn(config.get("function_arn", "")),
         "code_sha256": config.get("code_sha256", ""),
         "role": config.get("role", ""),
     }
@@ -316,4 +322,5 @@ class FilterModule:
             "serverless_environment": serverless_environment,
             "serverless_owned": serverless_owned,
             "serverless_function_output": serverless_function_output,
+            "unqualified_arn": unqualified_arn,
         }
