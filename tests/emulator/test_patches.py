@@ -1233,6 +1233,8 @@ def test_cognito_deletion_protection_and_client_updates(emulator: Any) -> None:
     assert "deletion protection" in str(error.value)
     idp.update_user_pool(UserPoolId=pool_id, DeletionProtection="INACTIVE")
     idp.delete_user_pool(UserPoolId=pool_id)
+
+
 # --- apigateway_* (estate.aws.rest_apis) -----------------------------------------------------
 
 
@@ -1382,6 +1384,8 @@ def test_apigateway_deployment_keeps_the_stage(emulator: Any) -> None:
     apigw.create_deployment(restApiId=api_id, stageName="v2")
     assert {s["stageName"] for s in apigw.get_stages(restApiId=api_id)["item"]} == {"v1", "v2"}
     apigw.delete_rest_api(restApiId=api_id)
+
+
 # --- logs_kms_key_association -----------------------------------------------------------------
 
 
@@ -1409,6 +1413,8 @@ def test_logs_kms_key_can_be_associated_and_disassociated(emulator: Any) -> None
         logs.associate_kms_key(logGroupName=name, kmsKeyId="alias/estate")
     assert error_code(alias) == "InvalidParameterException"
     logs.delete_log_group(logGroupName=name)
+
+
 # --- cloudfront_distribution_fields, cloudfront_distribution_versions,
 # --- cloudfront_origin_access_controls ------------------------------------------------------
 
