@@ -34,7 +34,7 @@ options:
     elements: dict
     default: []
   alarm_actions:
-    description: ARNs notified when an alarm fires and when it recovers (e.g. the stack's SNS topic).
+    description: ARNs notified when an alarm fires and when it recovers (the stack's SNS topic).
     type: list
     elements: str
     default: []
