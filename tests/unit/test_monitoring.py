@@ -1,20 +1,26 @@
-"""Pure-Python parts of the monitoring tier: the alarms derived from the tiers' outputs, the
-dashboard body, and estate.aws.metric_alarms' comparison. No AWS."""
+"""Pure-Python parts of the monitoring tier (module_utils/monitoring.py): the alarms derived from
+the tiers' outputs, the dashboard body, validation of alarms, thresholds, log groups and topics,
+the PutMetricAlarm requests and their comparison with DescribeAlarms, the plans of log groups and
+subscriptions, ownership by tags and the few shared reads. No AWS."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from support.source import load_plugin
 
-monitoring = load_plugin("filter/monitoring.py")
-metric_alarms = load_plugin("modules/metric_alarms.py")
+monitoring = load_plugin("module_utils/monitoring.py")
 
-OUTPUTS = {
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+OUTPUTS: dict[str, Any] = {
     "aws_compute_outputs": {"instances": {"docs": ["i-1"]}, "asgs": {"web": "arn:asg"}},
     "aws_loadbalancing_outputs": {
         "albs": {
             "dash": {"arn": "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/dash/abc"},
             "no-arn": {"dns_name": "x"},
-        }
+        },
+        "classic": {"old": {"dns_name": "y", "zone_id": "Z"}},
     },
     "aws_database_outputs": {"instances": {"main": {"identifier": "cubed-main"}}},
     "aws_tenants_outputs": {
@@ -30,16 +36,24 @@ OUTPUTS = {
             "mail-only": {"domain": "x.example"},
         }
     },
-    "aws_serverless_outputs": {"functions": {"predict": {"name": "cubed-predict"}}},
+    "aws_serverless_outputs": {
+        "functions": {"predict": {"name": "cubed-predict", "arn": "arn:fn"}},
+        "tables": {"cubed-sessions": {"arn": "arn:table"}},
+        "apis": {"cubed-api": {"id": "abc", "stage": "prod"}},
+    },
 }
 
 
+# -- derived alarms and dashboard ------------------------------------------------------------
 def test_alarms_cover_every_resource_once() -> None:
-    alarms = monitoring.monitoring_alarms(OUTPUTS, "cubed-", {"queue_age_seconds": 600})
+    alarms = monitoring.derived_alarms(OUTPUTS, "cubed-", {"queue_age_seconds": 600})
     by_name = {a["name"]: a for a in alarms}
+    assert len(by_name) == len(alarms)
     assert sorted(by_name) == [
+        "cubed-5xx-classic-old",
         "cubed-5xx-lb-dash",
         "cubed-5xx-targets-dash",
+        "cubed-api-5xx-cubed-api",
         "cubed-cpu-asg-web",
         "cubed-cpu-docs-1",
         "cubed-db-cpu-main",
@@ -48,41 +62,367 @@ def test_alarms_cover_every_resource_once() -> None:
         "cubed-lambda-errors-predict",
         "cubed-queue-age-a",
         "cubed-queue-age-b",
+        "cubed-table-read-throttles-cubed-sessions",
+        "cubed-table-write-throttles-cubed-sessions",
     ]
     assert by_name["cubed-5xx-lb-dash"]["dimensions"] == {"LoadBalancer": "app/dash/abc"}
+    assert by_name["cubed-5xx-classic-old"]["dimensions"] == {"LoadBalancerName": "old"}
     assert by_name["cubed-queue-age-a"]["threshold"] == 600
+    assert by_name["cubed-queue-age-a"]["dimensions"] == {"QueueName": "c-a"}
     assert by_name["cubed-db-storage-main"]["comparison"] == "LessThanThreshold"
-    assert monitoring.monitoring_alarms({}, "x-") == []
+    assert by_name["cubed-db-storage-main"]["dimensions"] == {"DBInstanceIdentifier": "cubed-main"}
+    assert by_name["cubed-lambda-errors-predict"]["dimensions"] == {"FunctionName": "cubed-predict"}
+    assert by_name["cubed-api-5xx-cubed-api"]["dimensions"] == {
+        "ApiName": "cubed-api",
+        "Stage": "prod",
+    }
+    assert by_name["cubed-table-read-throttles-cubed-sessions"]["metric"] == "ReadThrottleEvents"
+    assert monitoring.alarm_errors(alarms, prefix="cubed-") == []
+
+
+def test_missing_or_empty_tiers_give_no_alarm() -> None:
+    assert monitoring.derived_alarms({}, "x-") == []
+    empty = {k: {} for k in OUTPUTS} | {"aws_compute_outputs": None}
+    assert monitoring.derived_alarms(empty, "x-") == []
+
+
+def test_extra_alarms_get_defaults_and_the_prefix() -> None:
+    extra = monitoring.extra_alarms(
+        [{"name": "disk", "namespace": "CWAgent", "metric": "disk_used_percent", "threshold": 90}],
+        "cubed-",
+    )
+    assert extra == [
+        {
+            "name": "cubed-disk",
+            "namespace": "CWAgent",
+            "metric": "disk_used_percent",
+            "threshold": 90,
+            "dimensions": {},
+            "statistic": "Average",
+            "period": 300,
+            "evaluation_periods": 1,
+            "comparison": "GreaterThanThreshold",
+            "treat_missing_data": "notBreaching",
+            "description": "",
+        }
+    ]
+    assert monitoring.extra_alarms([{"name": "cubed-disk"}], "cubed-")[0]["name"] == "cubed-disk"
 
 
 def test_dashboard_lists_alarms_and_graphs() -> None:
-    alarms = monitoring.monitoring_alarms(OUTPUTS, "cubed-")
-    body = monitoring.monitoring_dashboard(alarms, ["arn:b", "arn:a"], "eu-west-1")
+    alarms = monitoring.derived_alarms(OUTPUTS, "cubed-")
+    body = monitoring.dashboard_body(alarms, ["arn:b", "arn:a"], "eu-west-1")
     assert body["widgets"][0]["properties"]["alarms"] == ["arn:a", "arn:b"]
     titles = [w["properties"]["title"] for w in body["widgets"][1:]]
-    assert "AWS/SQS ApproximateAgeOfOldestMessage" in titles
+    assert len(titles) == len(set(titles)) == 12
     queue_graph = next(
         w for w in body["widgets"] if w["properties"]["title"].endswith("OldestMessage")
     )
-    assert len(queue_graph["properties"]["metrics"]) == 2
+    assert queue_graph["properties"]["metrics"] == [
+        ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", "c-a"],
+        ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", "c-b"],
+    ]
 
 
-def test_metric_alarm_plan_compares_what_is_set() -> None:
-    wanted_alarm = monitoring.monitoring_alarms(OUTPUTS, "cubed-")[0]
-    request = metric_alarms.alarm_request(wanted_alarm, ["arn:topic"])
+def test_dashboard_splits_at_cloudwatch_limits() -> None:
+    tenants = {f"t{i}": {"queue_arn": f"arn:aws:sqs:r:1:q{i}"} for i in range(250)}
+    alarms = monitoring.derived_alarms({"aws_tenants_outputs": {"tenants": tenants}}, "s-")
+    body = monitoring.dashboard_body(alarms, [f"arn:{i:03}" for i in range(250)], "r")
+    kinds = [w["type"] for w in body["widgets"]]
+    assert kinds == ["alarm"] * 3 + ["metric"] * 3
+    assert [len(w["properties"]["alarms"]) for w in body["widgets"][:3]] == [100, 100, 50]
+    assert [len(w["properties"]["metrics"]) for w in body["widgets"][3:]] == [100, 100, 50]
+    assert body["widgets"][3]["y"] == 18, "graphs start below the alarm widgets"
+
+
+# -- alarm validation ------------------------------------------------------------------------
+GOOD_ALARM = {
+    "name": "s-disk",
+    "namespace": "CWAgent",
+    "metric": "disk_used_percent",
+    "threshold": 90,
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"name": None}, "missing name"),
+        ({"bogus": 1}, "unknown field(s) bogus"),
+        ({"statistic": "p99"}, ".statistic 'p99' must be one of"),
+        ({"comparison": "Above"}, ".comparison 'Above' must be one of"),
+        ({"treat_missing_data": "zero"}, ".treat_missing_data 'zero' must be one of"),
+        ({"period": 45}, ".period 45 must be 10, 20, 30 or a multiple of 60"),
+        ({"period": 60, "evaluation_periods": 1441}, "(86460 s) must not exceed 86400 s"),
+        ({"period": 3600, "evaluation_periods": 169}, "(608400 s) must not exceed 604800 s"),
+        ({"evaluation_periods": 0}, ".evaluation_periods 0 must be a positive integer"),
+        ({"evaluation_periods": 2, "datapoints_to_alarm": 3}, ".datapoints_to_alarm 3 must be"),
+        ({"threshold": "high"}, ".threshold 'high' must be a number"),
+        ({"threshold": True}, ".threshold True must be a number"),
+        ({"dimensions": ["a"]}, ".dimensions must be a mapping"),
+        ({"dimensions": {f"d{i}": "v" for i in range(31)}}, ".dimensions: at most 30"),
+        ({"name": "x" * 256}, "must be 1-255 printable ASCII characters"),
+        ({"name": "other-disk"}, ".name must start with s-"),
+    ],
+)
+def test_alarm_errors_name_the_field(change: dict[str, Any], expected: str) -> None:
+    alarm = {k: v for k, v in {**GOOD_ALARM, **change}.items() if v is not None}
+    errors = monitoring.alarm_errors([alarm], "extra", prefix="s-")
+    assert len(errors) == 1 and expected in errors[0], errors
+    assert errors[0].startswith("extra[0]")
+
+
+def test_alarm_errors_on_the_list() -> None:
+    assert monitoring.alarm_errors([GOOD_ALARM], prefix="s-") == []
+    assert monitoring.alarm_errors([GOOD_ALARM, {"period": 3600, "evaluation_periods": 168,
+                                                 **GOOD_ALARM, "name": "s-2"}]) == []  # fmt: skip
+    assert "used twice" in monitoring.alarm_errors([GOOD_ALARM, GOOD_ALARM])[0]
+    assert "must be a list" in monitoring.alarm_errors({"name": "x"})[0]
+    assert "must be a mapping" in monitoring.alarm_errors(["x"])[0]
+
+
+def test_threshold_errors() -> None:
+    assert monitoring.threshold_errors({"cpu_percent": 90, "queue_age_seconds": 60}) == []
+    errors = monitoring.threshold_errors({"cpu_percent": 101, "x": 1, "db_cpu_percent": -1}, "t")
+    assert errors == [
+        "t.cpu_percent 101 is a percentage: at most 100",
+        "t.x is unknown (" + ", ".join(monitoring.DEFAULT_THRESHOLDS) + ")",
+        "t.db_cpu_percent -1 must be a number >= 0",
+    ]
+
+
+# -- PutMetricAlarm and its comparison -------------------------------------------------------
+def test_request_and_plan_compare_what_is_set() -> None:
+    wanted_alarm = monitoring.derived_alarms(OUTPUTS, "cubed-")[0]
+    request = monitoring.alarm_request(wanted_alarm, ["arn:topic", "arn:topic"])
+    assert request["AlarmActions"] == request["OKActions"] == ["arn:topic"]
+    assert request["Threshold"] == 80.0 and isinstance(request["Threshold"], float)
+    assert "Unit" not in request and "DatapointsToAlarm" not in request
     described = {
         **request,
         "Threshold": int(request["Threshold"]),
         "AlarmArn": "arn:alarm",
         "StateValue": "OK",
+        "InsufficientDataActions": [],
         "Dimensions": list(reversed(request["Dimensions"])),
     }
     name = request["AlarmName"]
-    assert metric_alarms.plan({name: described}, {name: request}, True) == ([], [], [])
+    assert monitoring.alarm_plan({name: described}, {name: request}, True) == ([], [], [])
     changed = {**described, "Threshold": 5.0}
-    assert metric_alarms.plan({name: changed, "cubed-old": described}, {name: request}, True) == (
-        [],
+    assert monitoring.alarm_plan(
+        {name: changed, "cubed-old": described}, {name: request}, True
+    ) == ([], [name], ["cubed-old"])
+    assert monitoring.alarm_plan({"cubed-old": described}, {name: request}, False) == (
         [name],
-        ["cubed-old"],
+        [],
+        [],
     )
-    assert metric_alarms.plan({}, {name: request}, False) == ([name], [], [])
+    # Drift by hand: OK actions dropped, or missing data treated the default way.
+    for drift in ({"OKActions": []}, {"TreatMissingData": None}, {"AlarmDescription": "x"}):
+        assert monitoring.alarm_plan({name: {**described, **drift}}, {name: request}, True)[1]
+
+
+def test_empty_description_compares_as_none() -> None:
+    request = monitoring.alarm_request({**GOOD_ALARM, "description": ""}, [])
+    assert "AlarmDescription" not in request
+    assert monitoring.comparable(request) == monitoring.comparable({**request, "Unit": None})
+
+
+# -- ownership -------------------------------------------------------------------------------
+def test_owner_tags_and_filters() -> None:
+    tags = {"stack": "s", "env": "prod", "managed-by": "estate"}
+    owner = monitoring.owner_tags(tags, "monitoring")
+    assert owner == {"stack": "s", "managed-by": "estate", "tier": "monitoring"}
+    serverless = monitoring.owner_tags({"stack": "s"}, "serverless")
+    assert serverless == {"stack": "s", "tier": "serverless"}
+    assert monitoring.tag_filters(owner)[0] == {"Key": "stack", "Values": ["s"]}
+    assert monitoring.owned_by({**owner, "env": "x"}, owner)
+    assert not monitoring.owned_by({**owner, "tier": "serverless"}, owner)
+    assert monitoring.tag_changes({"a": "1", "b": "2"}, {"a": "1", "b": "3", "c": "4"}) == {
+        "b": "3",
+        "c": "4",
+    }
+
+
+class FakeTagging:
+    def __init__(self, pages: list[list[dict[str, Any]]]) -> None:
+        self.pages = pages
+        self.calls: list[dict[str, Any]] = []
+
+    def get_paginator(self, name: str) -> FakeTagging:
+        assert name == "get_resources"
+        return self
+
+    def paginate(self, **kwargs: Any) -> list[dict[str, Any]]:
+        self.calls.append(kwargs)
+        return [{"ResourceTagMappingList": page} for page in self.pages]
+
+
+def test_tagged_resources_reads_every_page() -> None:
+    tagging = FakeTagging(
+        [
+            [{"ResourceARN": "arn:a", "Tags": [{"Key": "stack", "Value": "s"}]}],
+            [{"ResourceARN": "arn:b"}],
+        ]
+    )
+    found = monitoring.tagged_resources(tagging, {"stack": "s"}, "logs")
+    assert found == {"arn:a": {"stack": "s"}, "arn:b": {}}
+    assert tagging.calls[0]["ResourceTypeFilters"] == ["logs"]
+    assert tagging.calls[0]["TagFilters"] == [{"Key": "stack", "Values": ["s"]}]
+
+
+def test_account_of_uses_sts_only_when_needed() -> None:
+    def sts() -> Any:
+        raise AssertionError("STS called")
+
+    assert monitoring.account_of(["", "arn:aws-cn:sns:r:123:t"], sts) == ("aws-cn", "123")
+
+    class Sts:
+        def get_caller_identity(self) -> dict[str, str]:
+            return {"Arn": "arn:aws:iam::999:user/x"}
+
+    assert monitoring.account_of([], lambda: Sts()) == ("aws", "999")
+
+
+def test_run_parallel_collects_failures() -> None:
+    def half(n: int) -> int:
+        if n % 2:
+            raise ValueError(n)
+        return n // 2
+
+    results, failures = monitoring.run_parallel(half, [2, 3, 4, 5], 4)
+    assert results == [1, None, 2, None]
+    assert [(item, str(e)) for item, e in failures] == [(3, "3"), (5, "5")]
+    assert monitoring.run_parallel(half, [], 4) == ([], [])
+
+
+# -- log groups ------------------------------------------------------------------------------
+def test_log_group_errors() -> None:
+    good = [{"name": "/estate/s/app"}, {"name": "/estate/s/audit", "retention_days": 365}]
+    assert monitoring.log_group_errors([*good, {"name": "x", "retention_days": 0}]) == []
+    errors = monitoring.log_group_errors(
+        [
+            {"name": "/estate/s/app", "retention_days": 31},
+            {"name": "bad name"},
+            {"name": "/estate/s/app", "kms": "yes", "size": 1},
+            "x",
+        ]
+    )
+    assert errors[0].startswith("log_groups[0] (/estate/s/app).retention_days 31 is not a")
+    assert "1096" in errors[0]
+    assert errors[1].startswith("log_groups[1].name 'bad name' must be 1-512 characters")
+    assert errors[2] == "log_groups[2] (/estate/s/app).name is used twice"
+    assert errors[3] == (
+        "log_groups[2] (/estate/s/app): unknown field(s) size (name, retention_days, kms)"
+    )
+    assert errors[4] == "log_groups[2] (/estate/s/app).kms must be true or false"
+    assert errors[5].startswith("log_groups[3] must be a mapping")
+
+
+def test_log_group_settings_and_changes() -> None:
+    wanted = monitoring.log_group_settings({"name": "/g"}, 14)
+    assert wanted == {"name": "/g", "retention_days": 14, "kms": True}
+    assert monitoring.log_group_settings({"name": "/g", "retention_days": 0})["retention_days"] == 0
+    current = {"logGroupName": "/g", "retentionInDays": 14, "kmsKeyId": KEY}
+    assert monitoring.log_group_changes(current, wanted, KEY) == {}
+    assert monitoring.log_group_changes({"logGroupName": "/g"}, wanted, KEY) == {
+        "retention_days": 14,
+        "kms_key_id": KEY,
+    }
+    plain = {**wanted, "kms": False, "retention_days": 0}
+    assert monitoring.log_group_changes(current, plain, KEY) == {
+        "retention_days": 0,
+        "kms_key_id": "",
+    }
+    assert monitoring.log_group_changes({"logGroupName": "/g"}, plain, KEY) == {}
+
+
+def test_listing_prefixes_are_few_and_cover_every_name() -> None:
+    names = ["/estate/s/app", "/estate/s/audit", "/estate/s/x/deep", "/aws/lambda/s-f", "plain"]
+    prefixes = monitoring.listing_prefixes(names)
+    assert prefixes == ["/aws/lambda/", "/estate/s/", "plain"]
+    assert all(any(n.startswith(p) for p in prefixes) for n in names)
+    assert monitoring.listing_prefixes([]) == []
+
+
+# -- topics ----------------------------------------------------------------------------------
+def test_topic_errors() -> None:
+    good = [{"name": "s-alarms", "subscriptions": [{"protocol": "email", "endpoint": "a@b.org"}]}]
+    assert monitoring.topic_errors(good) == []
+    errors = monitoring.topic_errors(
+        [
+            {"name": "s.fifo"},
+            {
+                "name": "t",
+                "colour": "red",
+                "subscriptions": [
+                    {"protocol": "email", "endpoint": "not-an-address"},
+                    {"protocol": "pigeon", "endpoint": "x"},
+                    {"endpoint": "x"},
+                ],
+            },
+        ]
+    )
+    assert errors[0].startswith("topics[0].name 's.fifo' must be 1-256 letters")
+    assert errors[1] == "topics[1] (t): unknown field(s) colour (name, display_name, subscriptions)"
+    assert "subscriptions[0].endpoint 'not-an-address' is not an e-mail address" in errors[2]
+    assert "subscriptions[1].protocol 'pigeon' must be one of" in errors[3]
+    assert "subscriptions[2] must be a mapping of exactly protocol and endpoint" in errors[4]
+
+
+def test_topic_attribute_changes() -> None:
+    wanted = monitoring.topic_attributes({"name": "t"}, KEY)
+    assert wanted == {"KmsMasterKeyId": KEY, "DisplayName": ""}
+    assert monitoring.attribute_changes({"KmsMasterKeyId": KEY}, wanted) == {}
+    assert monitoring.attribute_changes({"DisplayName": "x"}, wanted) == {
+        "KmsMasterKeyId": KEY,
+        "DisplayName": "",
+    }
+
+
+def test_subscription_changes_leave_pending_ones_alone() -> None:
+    current = [
+        {"Protocol": "email", "Endpoint": "a@x.org", "SubscriptionArn": "arn:sub:a"},
+        {"Protocol": "email", "Endpoint": "b@x.org", "SubscriptionArn": "arn:sub:b"},
+        {"Protocol": "email", "Endpoint": "c@x.org", "SubscriptionArn": "PendingConfirmation"},
+        {"Protocol": "email", "Endpoint": "d@x.org", "SubscriptionArn": "PendingConfirmation"},
+    ]
+    wanted = [
+        {"protocol": "email", "endpoint": "a@x.org"},
+        {"protocol": "email", "endpoint": "c@x.org"},
+        {"protocol": "email", "endpoint": "e@x.org"},
+    ]
+    assert monitoring.subscription_changes(current, wanted) == (
+        [("email", "e@x.org")],
+        ["arn:sub:b"],
+    )
+
+
+# -- the role's validation -------------------------------------------------------------------
+def test_monitoring_errors() -> None:
+    derived = monitoring.derived_alarms(OUTPUTS, "cubed-")
+    spec = {
+        "prefix": "cubed-",
+        "thresholds": {"cpu_percent": 90},
+        "extra_alarms": [GOOD_ALARM | {"name": "disk"}],
+        "alarm_emails": ["ops@example.org"],
+        "log_groups": [{"name": "/estate/cubed/app"}],
+        "kms_key": KEY,
+        "derived": derived,
+    }
+    assert monitoring.monitoring_errors(spec) == []
+    clash = {**spec, "extra_alarms": [GOOD_ALARM | {"name": "db-cpu-main"}]}
+    assert monitoring.monitoring_errors(clash) == [
+        "aws_monitoring_extra_alarms: name(s) already used by the derived alarms or another extra"
+        " alarm: cubed-db-cpu-main"
+    ]
+    bad = {
+        **spec,
+        "thresholds": {"cpu_percent": "x"},
+        "alarm_emails": ["nobody"],
+        "kms_key": "alias/cubed",
+    }
+    errors = monitoring.monitoring_errors(bad)
+    assert errors[0] == "aws_monitoring_thresholds.cpu_percent 'x' must be a number >= 0"
+    assert errors[1] == "aws_monitoring_alarm_emails[0] 'nobody' is not an e-mail address"
+    assert errors[2].startswith("aws_monitoring_kms_key 'alias/cubed' must be the ARN")

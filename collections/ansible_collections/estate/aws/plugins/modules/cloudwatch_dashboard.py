@@ -14,6 +14,8 @@ short_description: Create, update or delete a CloudWatch dashboard
 description:
   - Compares the dashboard's body (parsed JSON) with O(body) and puts it only when it differs;
     amazon.aws has no dashboard module.
+  - CloudWatch dashboards carry no tags, so the dashboard is found by its name only; give it a
+    name of the stack's own (the monitoring role uses the stack's name).
 author:
   - aws-estates maintainers
 options:
@@ -57,6 +59,7 @@ from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 
@@ -78,7 +81,9 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
-    client = module.client("cloudwatch")
+    client = module.client(
+        "cloudwatch", config=Config(retries={"mode": "adaptive", "max_attempts": 10})
+    )
     name = module.params["name"]
     try:
         body, arn = current_body(client, name)
@@ -90,7 +95,10 @@ def main() -> None:
                 client.delete_dashboards(DashboardNames=[name])
             except (BotoCoreError, ClientError) as e:
                 module.fail_json_aws(e, msg=f"Unable to delete the dashboard {name}")
-        module.exit_json(changed=body is not None)
+        result: dict[str, Any] = {"changed": body is not None}
+        if module._diff and body is not None:
+            result["diff"] = {"before": body, "after": {}}
+        module.exit_json(**result)
     wanted = json.loads(json.dumps(module.params["body"]))
     changed = body != wanted
     if changed and not module.check_mode:
@@ -99,7 +107,7 @@ def main() -> None:
             _, arn = current_body(client, name)
         except (BotoCoreError, ClientError) as e:
             module.fail_json_aws(e, msg=f"Unable to put the dashboard {name}")
-    result: dict[str, Any] = {"changed": changed, "dashboard_arn": arn}
+    result = {"changed": changed, "dashboard_arn": arn}
     if module._diff and changed:
         result["diff"] = {"before": body or {}, "after": wanted}
     module.exit_json(**result)

@@ -10,48 +10,65 @@ DOCUMENTATION = r"""
 ---
 module: metric_alarms
 version_added: 0.2.0
-short_description: Reconcile every CloudWatch metric alarm of a stack in one process
+short_description: Reconcile every CloudWatch metric alarm of a stack's tier in one process
 description:
-  - Lists the alarms whose names start with O(prefix) (DescribeAlarms, 100 a page), compares
-    them with O(alarms), puts only those that differ (in parallel) and deletes the ones no longer
-    wanted (O(purge), 100 a call).
+  - Lists the alarms whose names start with O(prefix) (DescribeAlarms, 100 a page) and the
+    alarms tagged as the stack's tier (one Resource Groups Tagging API listing), compares them
+    with O(alarms), puts only those that differ (in parallel), corrects their tags, and deletes
+    the tier's alarms no longer wanted (O(purge), 100 a call).
+  - An alarm is the stack's when it carries the C(stack), C(managed-by) (when given) and C(tier)
+    tags; an alarm of the wanted name without them is never adopted nor deleted (the run fails
+    before any change), and alarms of the prefix tagged as another stack's are left alone.
   - amazon.aws.cloudwatch_metric_alarm takes one module run per alarm; a stack with a queue-age
     alarm per tenant has thousands.
+  - Every client retries throttled calls with exponential backoff (botocore's adaptive mode).
 author:
   - aws-estates maintainers
 options:
   prefix:
-    description: Every alarm of the set has a name starting with this; the set is found by it.
+    description:
+      - Every wanted alarm's name starts with this; alarms are listed by it.
     type: str
     required: true
   alarms:
     description:
       - Wanted alarms. Each has C(name) (starting with O(prefix)), C(namespace), C(metric),
-        C(statistic), C(period), C(evaluation_periods), C(threshold), C(comparison) (an AWS
-        ComparisonOperator), optionally C(dimensions) (a mapping), C(datapoints_to_alarm),
-        C(treat_missing_data), C(unit) and C(description).
+        C(threshold) and optionally C(dimensions) (a mapping), C(statistic) (default
+        C(Average)), C(period) (seconds, default 300), C(evaluation_periods) (default 1),
+        C(datapoints_to_alarm), C(comparison) (default C(GreaterThanThreshold)),
+        C(treat_missing_data) (default C(notBreaching)), C(unit) and C(description).
+      - Checked before any AWS call (CloudWatch's statistics, comparison operators, periods
+        and evaluation range).
     type: list
     elements: dict
     default: []
   alarm_actions:
-    description: ARNs notified when an alarm fires and when it recovers (the stack's SNS topic).
+    description:
+      - ARNs notified when an alarm fires and when it recovers (alarm and OK actions), such as
+        the stack's SNS topic.
     type: list
     elements: str
     default: []
   tags:
-    description: Tags of alarms created by the module.
+    description:
+      - Tags of every alarm. C(stack) is required; the stack's alarms are found again by
+        C(stack), C(managed-by) (when given) and C(tier), which the module adds.
     type: dict
-    default: {}
+    required: true
+  tier:
+    description: Value of the C(tier) tag; another tier's alarms are never touched.
+    type: str
+    default: monitoring
   purge:
-    description: Delete alarms with the prefix that O(alarms) does not list.
+    description: Delete the tier's alarms that O(alarms) does not list.
     type: bool
     default: true
   concurrency:
-    description: Parallel PutMetricAlarm calls.
+    description: Parallel PutMetricAlarm and tagging calls.
     type: int
     default: 8
   state:
-    description: C(present) reconciles; C(absent) deletes every alarm with the prefix.
+    description: C(present) reconciles; C(absent) deletes every alarm of the stack's tier.
     type: str
     choices: [present, absent]
     default: present
@@ -65,6 +82,7 @@ EXAMPLES = r"""
 - name: Alarms of the stack
   estate.aws.metric_alarms:
     prefix: cubed-
+    tags: {stack: cubed, managed-by: ansible-estate}
     alarm_actions: [arn:aws:sns:eu-west-1:123456789012:cubed-alarms]
     alarms:
       - name: cubed-queue-age-client-a
@@ -76,78 +94,200 @@ EXAMPLES = r"""
         evaluation_periods: 3
         threshold: 3600
         comparison: GreaterThanThreshold
+
+- name: Remove every alarm of the stack's monitoring tier
+  estate.aws.metric_alarms:
+    prefix: cubed-
+    tags: {stack: cubed, managed-by: ansible-estate}
+    state: absent
 """
 
 RETURN = r"""
+alarms:
+  description: ARN of every wanted alarm, by name (also under check mode).
+  returned: always
+  type: dict
+  sample: {cubed-cpu-web-1: "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:cubed-cpu-web-1"}
 changes:
-  description: Names of the alarms created, updated and deleted (or that would be).
+  description:
+    - Names of the alarms C(created), C(updated) (settings), C(retagged) and C(deleted), or that
+      would be under check mode; empty lists are left out.
   returned: always
   type: dict
 """
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.estate.aws.plugins.module_utils.monitoring import (
+    DELETE_BATCH,
+    account_of,
+    alarm_errors,
+    alarm_plan,
+    alarm_request,
+    batches,
+    comparable,
+    owned_by,
+    owner_tags,
+    run_parallel,
+    tag_changes,
+    tagged_resources,
+)
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-FIELDS = (
-    ("Namespace", "namespace"),
-    ("MetricName", "metric"),
-    ("Statistic", "statistic"),
-    ("Period", "period"),
-    ("EvaluationPeriods", "evaluation_periods"),
-    ("Threshold", "threshold"),
-    ("ComparisonOperator", "comparison"),
-    ("DatapointsToAlarm", "datapoints_to_alarm"),
-    ("TreatMissingData", "treat_missing_data"),
-    ("Unit", "unit"),
-    ("AlarmDescription", "description"),
-)
 
+class Alarms:
+    """One reconciliation: read, plan, apply (unless in check mode)."""
 
-def alarm_request(alarm: dict[str, Any], actions: list[str]) -> dict[str, Any]:
-    """The PutMetricAlarm arguments of a wanted alarm (without tags)."""
-    request: dict[str, Any] = {"AlarmName": alarm["name"]}
-    for field, key in FIELDS:
-        if alarm.get(key) is not None:
-            request[field] = alarm[key]
-    request["Threshold"] = float(request["Threshold"])
-    request["Dimensions"] = [
-        {"Name": k, "Value": str(v)} for k, v in sorted((alarm.get("dimensions") or {}).items())
-    ]
-    request["AlarmActions"] = sorted(actions)
-    request["OKActions"] = sorted(actions)
-    request["ActionsEnabled"] = True
-    return request
+    def __init__(self, module: AnsibleAWSModule) -> None:
+        self.module = module
+        params = module.params
+        self.jobs = max(1, params["concurrency"])
+        config = Config(
+            retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=self.jobs
+        )
+        self.cloudwatch = module.client("cloudwatch", config=config)
+        self.tagging = module.client("resourcegroupstaggingapi", config=config)
+        self.prefix = params["prefix"]
+        self.owner = owner_tags(params["tags"], params["tier"])
+        self.tags = {**{k: str(v) for k, v in params["tags"].items()}, **self.owner}
+        absent = params["state"] == "absent"
+        self.purge = params["purge"] or absent
+        self._account: tuple[str, str] | None = None
+        self.wanted = (
+            {}
+            if absent
+            else {a["name"]: alarm_request(a, params["alarm_actions"]) for a in params["alarms"]}
+        )
 
+    def fail(self, error: Exception, msg: str) -> None:
+        if isinstance(error, (BotoCoreError, ClientError)):
+            self.module.fail_json_aws(error, msg=msg)
+        raise error
 
-def comparable(alarm: dict[str, Any]) -> dict[str, Any]:
-    """The fields of a described alarm (or a request) that the module sets, in one form."""
-    out = {field: alarm.get(field) for field, _ in FIELDS}
-    out["Threshold"] = float(alarm["Threshold"]) if alarm.get("Threshold") is not None else None
-    out["Dimensions"] = sorted((d["Name"], d["Value"]) for d in alarm.get("Dimensions", []))
-    out["AlarmActions"] = sorted(alarm.get("AlarmActions", []))
-    out["OKActions"] = sorted(alarm.get("OKActions", []))
-    out["ActionsEnabled"] = bool(alarm.get("ActionsEnabled", True))
-    if out.get("TreatMissingData") is None:
-        out["TreatMissingData"] = "missing"
-    return out
+    def parallel(self, what: str, func: Any, items: list[Any]) -> list[Any]:
+        results, failures = run_parallel(func, items, self.jobs)
+        if failures:
+            item, error = failures[0]
+            name = item if isinstance(item, str) else item[0]
+            more = f" ({len(failures)} of {len(items)} calls failed)" if len(failures) > 1 else ""
+            self.fail(error, f"Unable to {what} {name}{more}")
+        return results
 
+    def read(self) -> None:
+        """CURRENT: the stack's alarms of the tier (described), TAGS_OF: their tags."""
+        self.tags_of: dict[str, dict[str, str]] = {}
+        listed: dict[str, dict[str, Any]] = {}
+        try:
+            for arn, tags in tagged_resources(self.tagging, self.owner, "cloudwatch").items():
+                if ":alarm:" in arn:
+                    self.tags_of[arn.split(":alarm:", 1)[1]] = tags
+            for page in self.cloudwatch.get_paginator("describe_alarms").paginate(
+                AlarmNamePrefix=self.prefix, AlarmTypes=["MetricAlarm"]
+            ):
+                for alarm in page["MetricAlarms"]:
+                    listed[alarm["AlarmName"]] = alarm
+            # The tier's alarms outside the prefix (made under an earlier one) are still ours.
+            elsewhere = sorted(set(self.tags_of) - set(listed))
+            for chunk in batches(elsewhere, 100):
+                for alarm in self.cloudwatch.describe_alarms(
+                    AlarmNames=chunk, AlarmTypes=["MetricAlarm"]
+                )["MetricAlarms"]:
+                    listed[alarm["AlarmName"]] = alarm
+        except (BotoCoreError, ClientError) as e:
+            self.fail(e, f"Unable to list the alarms of the stack (prefix {self.prefix})")
+        # The tagging listing lags behind an alarm just made: its own tags decide.
+        unlisted = sorted(n for n in self.wanted if n in listed and n not in self.tags_of)
+        for name, tags in zip(
+            unlisted,
+            self.parallel(
+                "read the tags of the alarm",
+                self._alarm_tags,
+                [listed[n]["AlarmArn"] for n in unlisted],
+            ),
+            strict=True,
+        ):
+            if not owned_by(tags, self.owner):
+                self.module.fail_json(
+                    msg=f"The alarm {name} exists but is not tagged as this stack's tier"
+                    f" ({self.owner}): delete it, tag it, or rename the wanted alarm."
+                    " Nothing was changed."
+                )
+            self.tags_of[name] = tags
+        self.current = {n: a for n, a in listed.items() if n in self.tags_of}
+        self.known_arns = [a["AlarmArn"] for a in listed.values()]
 
-def plan(
-    current: dict[str, dict[str, Any]], wanted: dict[str, dict[str, Any]], purge: bool
-) -> tuple[list[str], list[str], list[str]]:
-    """(create, update, delete) alarm names."""
-    create = sorted(set(wanted) - set(current))
-    update = sorted(
-        name
-        for name in set(wanted) & set(current)
-        if comparable(current[name]) != comparable(wanted[name])
-    )
-    delete = sorted(set(current) - set(wanted)) if purge else []
-    return create, update, delete
+    def _alarm_tags(self, arn: str) -> dict[str, str]:
+        tags = self.cloudwatch.list_tags_for_resource(ResourceARN=arn).get("Tags", [])
+        return {t["Key"]: t["Value"] for t in tags}
+
+    def arn(self, name: str) -> str:
+        """The alarm's ARN, made up for one not created yet (from a known ARN's account, else
+        from STS: one call, only then)."""
+        if name in self.current:
+            return str(self.current[name]["AlarmArn"])
+        if self._account is None:
+            known = self.known_arns + self.module.params["alarm_actions"]
+            self._account = account_of(known, lambda: self.module.client("sts"))
+        partition, account = self._account
+        return f"arn:{partition}:cloudwatch:{self.module.region}:{account}:alarm:{name}"
+
+    def run(self) -> dict[str, Any]:
+        self.read()
+        create, update, delete = alarm_plan(self.current, self.wanted, self.purge)
+        retag = sorted(
+            n
+            for n in set(self.wanted) & set(self.current)
+            if tag_changes(self.tags_of[n], self.tags)
+        )
+        tag_list = [{"Key": k, "Value": v} for k, v in sorted(self.tags.items())]
+        if not self.module.check_mode:
+            self.parallel(
+                "create the alarm",
+                lambda n: self.cloudwatch.put_metric_alarm(**self.wanted[n], Tags=tag_list),
+                create,
+            )
+            self.parallel(
+                "update the alarm",
+                lambda n: self.cloudwatch.put_metric_alarm(**self.wanted[n]),
+                update,
+            )
+            self.parallel(
+                "tag the alarm",
+                lambda n: self.cloudwatch.tag_resource(
+                    ResourceARN=self.arn(n),
+                    Tags=[
+                        {"Key": k, "Value": v}
+                        for k, v in sorted(tag_changes(self.tags_of[n], self.tags).items())
+                    ],
+                ),
+                retag,
+            )
+            self.parallel(
+                "delete the alarms",
+                lambda chunk: self.cloudwatch.delete_alarms(AlarmNames=chunk),
+                list(batches(delete, DELETE_BATCH)),
+            )
+        changes = {"created": create, "updated": update, "retagged": retag, "deleted": delete}
+        result: dict[str, Any] = {
+            "changed": any(changes.values()),
+            "alarms": {name: self.arn(name) for name in sorted(self.wanted)},
+            "changes": {k: v for k, v in changes.items() if v},
+        }
+        if self.module._diff and result["changed"]:
+            before: dict[str, Any] = {n: comparable(self.current[n]) for n in update + delete}
+            after: dict[str, Any] = {n: comparable(self.wanted[n]) for n in create + update}
+            for name in retag:
+                wanted_tags = tag_changes(self.tags_of[name], self.tags)
+                before.setdefault(name, {})["Tags"] = {
+                    k: self.tags_of[name].get(k, "") for k in wanted_tags
+                }
+                after.setdefault(name, {})["Tags"] = wanted_tags
+            for name in delete:
+                after[name] = "deleted"
+            result["diff"] = {"before": before, "after": after}
+        return result
 
 
 def main() -> None:
@@ -156,7 +296,8 @@ def main() -> None:
             "prefix": {"type": "str", "required": True},
             "alarms": {"type": "list", "elements": "dict", "default": []},
             "alarm_actions": {"type": "list", "elements": "str", "default": []},
-            "tags": {"type": "dict", "default": {}},
+            "tags": {"type": "dict", "required": True},
+            "tier": {"type": "str", "default": "monitoring"},
             "purge": {"type": "bool", "default": True},
             "concurrency": {"type": "int", "default": 8},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
@@ -164,72 +305,17 @@ def main() -> None:
         supports_check_mode=True,
     )
     params = module.params
-    if not params["prefix"]:
-        module.fail_json(msg="prefix must not be empty: it selects the alarms this run owns")
-    outside = [
-        a.get("name")
-        for a in params["alarms"]
-        if not str(a.get("name", "")).startswith(params["prefix"])
-    ]
-    if outside:
+    if not params["tags"].get("stack"):
+        module.fail_json(msg="tags.stack is required: the stack's alarms are found by it")
+    if not params["prefix"] or not params["tier"]:
         module.fail_json(
-            msg=f"Alarm names must start with {params['prefix']}: {', '.join(map(str, outside))}"
+            msg="prefix and tier must not be empty: they select the alarms of this run"
         )
-    jobs = max(1, params["concurrency"])
-    client = module.client(
-        "cloudwatch",
-        config=Config(retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=jobs),
-    )
-    current: dict[str, dict[str, Any]] = {}
-    try:
-        for page in client.get_paginator("describe_alarms").paginate(
-            AlarmNamePrefix=params["prefix"], AlarmTypes=["MetricAlarm"]
-        ):
-            for alarm in page["MetricAlarms"]:
-                current[alarm["AlarmName"]] = alarm
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Unable to list the alarms named {params['prefix']}*")
-    absent = params["state"] == "absent"
-    wanted = (
-        {}
-        if absent
-        else {a["name"]: alarm_request(a, params["alarm_actions"]) for a in params["alarms"]}
-    )
-    create, update, delete = plan(current, wanted, params["purge"] or absent)
-    tags = [{"Key": k, "Value": str(v)} for k, v in sorted(params["tags"].items())]
-    if not module.check_mode:
-        failures: list[tuple[str, Exception]] = []
-
-        def put(name: str) -> None:
-            try:
-                extra = {"Tags": tags} if name in create and tags else {}
-                client.put_metric_alarm(**wanted[name], **extra)
-            except (BotoCoreError, ClientError) as e:
-                failures.append((name, e))
-
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            list(pool.map(put, create + update))
-        if failures:
-            name, error = failures[0]
-            module.fail_json_aws(
-                error, msg=f"Unable to put the alarm {name} ({len(failures)} failed)"
-            )
-        try:
-            for start in range(0, len(delete), 100):
-                client.delete_alarms(AlarmNames=delete[start : start + 100])
-        except (BotoCoreError, ClientError) as e:
-            module.fail_json_aws(e, msg="Unable to delete alarms")
-    changes = {"created": create, "updated": update, "deleted": delete}
-    result: dict[str, Any] = {
-        "changed": bool(create or update or delete),
-        "changes": {k: v for k, v in changes.items() if v},
-    }
-    if module._diff and result["changed"]:
-        result["diff"] = {
-            "before": {n: comparable(current[n]) for n in update + delete},
-            "after": {n: comparable(wanted[n]) for n in create + update},
-        }
-    module.exit_json(**result)
+    if params["state"] == "present":
+        errors = alarm_errors(params["alarms"], "alarms", params["prefix"])
+        if errors:
+            module.fail_json(msg="Invalid alarms: " + "; ".join(errors), errors=errors)
+    module.exit_json(**Alarms(module).run())
 
 
 if __name__ == "__main__":

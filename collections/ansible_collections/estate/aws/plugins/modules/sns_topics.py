@@ -12,34 +12,47 @@ module: sns_topics
 version_added: 0.2.0
 short_description: Reconcile a stack's SNS topics, encrypted with KMS, and their subscriptions
 description:
-  - Finds the stack's topics by tags (one Resource Groups Tagging API listing), creates the
-    missing ones with their KMS key, display name and tags, corrects attributes that differ,
-    subscribes and unsubscribes endpoints, and deletes the stack's topics no longer wanted.
+  - Finds the stack's topics of a tier by tags (one Resource Groups Tagging API listing),
+    creates the missing ones with their KMS key, display name and tags, corrects attributes and
+    tags that differ, subscribes and unsubscribes endpoints, and deletes the tier's topics no
+    longer wanted.
+  - A topic of a wanted name that exists without the stack's tags is never adopted (the run
+    fails before any change).
+  - A subscription pending confirmation (an e-mail address that has not confirmed yet) has no
+    ARN on AWS; it is neither subscribed again nor removed.
   - community.aws.sns_topic cannot set a topic's KMS key (C(KmsMasterKeyId)).
 author:
   - aws-estates maintainers
 options:
   topics:
     description:
-      - Wanted topics. Each has C(name), optionally C(display_name) and C(subscriptions)
-        (a list of C({protocol, endpoint})).
+      - Wanted topics. Each has C(name) (letters, digits, hyphens, underscores; no FIFO topics),
+        optionally C(display_name) and C(subscriptions) (a list of C({protocol, endpoint})).
     type: list
     elements: dict
     default: []
   kms_key:
-    description: KMS key (ID, ARN or alias) that encrypts every topic.
+    description:
+      - KMS key (ID, ARN or alias) that encrypts every topic. Required with O(state=present).
+      - Publishers such as CloudWatch alarms need C(kms:Decrypt) and C(kms:GenerateDataKey*)
+        on it (the key policy).
     type: str
-    required: true
   tags:
-    description: Tags of every topic; C(stack) is required and the topics are found by C(stack) and C(managed-by).
+    description:
+      - Tags of every topic. C(stack) is required; the stack's topics are found again by
+        C(stack), C(managed-by) (when given) and C(tier), which the module adds.
     type: dict
     required: true
+  tier:
+    description: Value of the C(tier) tag; another tier's topics are never touched.
+    type: str
+    default: monitoring
   purge:
-    description: Delete the stack's topics that O(topics) does not list.
+    description: Delete the tier's topics that O(topics) does not list.
     type: bool
     default: true
   state:
-    description: C(present) reconciles; C(absent) deletes every topic of the stack.
+    description: C(present) reconciles; C(absent) deletes every topic of the stack's tier.
     type: str
     choices: [present, absent]
     default: present
@@ -52,7 +65,7 @@ extends_documentation_fragment:
 EXAMPLES = r"""
 - name: The stack's alarm topic
   estate.aws.sns_topics:
-    kms_key: alias/cubed
+    kms_key: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
     tags: {stack: cubed, managed-by: ansible-estate}
     topics:
       - name: cubed-alarms
@@ -61,125 +74,193 @@ EXAMPLES = r"""
 
 RETURN = r"""
 topic_arns:
-  description: ARN of each wanted topic, by name (under check mode, only the existing ones).
+  description: ARN of each wanted topic, by name (also under check mode).
   returned: always
   type: dict
 changes:
-  description: Topics created, updated and deleted; subscriptions added and removed.
+  description:
+    - Topics C(created), C(updated) (attributes or tags) and C(deleted); subscriptions
+      C(subscribed) (C(<topic> <protocol>:<endpoint>)) and C(unsubscribed) (ARNs). Empty lists
+      are left out.
   returned: always
   type: dict
 """
 
 from typing import Any
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.estate.aws.plugins.module_utils.monitoring import (
+    account_of,
+    attribute_changes,
+    owner_tags,
+    subscription_changes,
+    tag_changes,
+    tagged_resources,
+    topic_attributes,
+    topic_errors,
+)
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 
-def wanted_attributes(topic: dict[str, Any], kms_key: str) -> dict[str, str]:
-    return {"KmsMasterKeyId": kms_key, "DisplayName": topic.get("display_name") or ""}
+class Topics:
+    def __init__(self, module: AnsibleAWSModule) -> None:
+        self.module = module
+        params = module.params
+        config = Config(retries={"mode": "adaptive", "max_attempts": 10})
+        self.sns = module.client("sns", config=config)
+        self.tagging = module.client("resourcegroupstaggingapi", config=config)
+        self.owner = owner_tags(params["tags"], params["tier"])
+        self.tags = {**{k: str(v) for k, v in params["tags"].items()}, **self.owner}
+        absent = params["state"] == "absent"
+        self.wanted = {} if absent else {t["name"]: t for t in params["topics"]}
+        self.purge = params["purge"] or absent
+        self.changes: dict[str, list[str]] = {
+            k: [] for k in ("created", "updated", "deleted", "subscribed", "unsubscribed")
+        }
+        self.before: dict[str, Any] = {}
+        self.after: dict[str, Any] = {}
+        self._account: tuple[str, str] | None = None
 
+    def read(self) -> None:
+        self.owned: dict[str, str] = {}
+        self.owned_tags: dict[str, dict[str, str]] = {}
+        for arn, tags in tagged_resources(self.tagging, self.owner, "sns").items():
+            name = arn.rsplit(":", 1)[-1]
+            self.owned[name], self.owned_tags[name] = arn, tags
 
-def subscription_changes(
-    current: list[dict[str, str]], wanted: list[dict[str, str]]
-) -> tuple[list[tuple[str, str]], list[str]]:
-    """(to subscribe as (protocol, endpoint), subscription ARNs to remove). Pending
-    confirmations cannot be removed (AWS gives them no ARN) and are left alone."""
-    have = {(s["Protocol"], s["Endpoint"]): s["SubscriptionArn"] for s in current}
-    want = {(s["protocol"], s["endpoint"]) for s in wanted}
-    add = sorted(want - set(have))
-    remove = sorted(arn for key, arn in have.items() if key not in want and arn.startswith("arn:"))
-    return add, remove
+    def arn(self, name: str) -> str:
+        """The topic's ARN, made up for one not listed (from an owned topic's account, else
+        from STS: one call, only then)."""
+        if name in self.owned:
+            return self.owned[name]
+        if self._account is None:
+            self._account = account_of(self.owned.values(), lambda: self.module.client("sts"))
+        partition, account = self._account
+        return f"arn:{partition}:sns:{self.module.region}:{account}:{name}"
+
+    def refuse_foreign(self) -> None:
+        """A wanted topic that exists but is not listed as ours: the tagging listing may lag
+        behind a topic just made, so its own tags decide; a foreign one fails the run here,
+        before any change."""
+        for name in sorted(set(self.wanted) - set(self.owned)):
+            try:
+                self.sns.get_topic_attributes(TopicArn=self.arn(name))
+            except is_boto3_error_code("NotFound"):
+                continue
+            response = self.sns.list_tags_for_resource(ResourceArn=self.arn(name))
+            tags = {t["Key"]: t["Value"] for t in response.get("Tags", [])}
+            if any(tags.get(k) != v for k, v in self.owner.items()):
+                self.module.fail_json(
+                    msg=f"The topic {name} exists but is not tagged as this stack's tier"
+                    f" ({self.owner}): delete it, tag it, or choose another name."
+                    " Nothing was changed."
+                )
+            self.owned[name], self.owned_tags[name] = self.arn(name), tags
+
+    def reconcile(self, name: str, topic: dict[str, Any]) -> None:
+        attributes = topic_attributes(topic, self.module.params["kms_key"])
+        arn = self.arn(name)
+        current_subs: list[dict[str, str]] = []
+        if name not in self.owned:
+            self.changes["created"].append(name)
+            self.after[name] = {**attributes, "Tags": self.tags}
+            if not self.module.check_mode:
+                tag_list = [{"Key": k, "Value": v} for k, v in sorted(self.tags.items())]
+                self.sns.create_topic(Name=name, Attributes=attributes, Tags=tag_list)
+        else:
+            current = self.sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+            differing = attribute_changes(current, attributes)
+            retag = tag_changes(self.owned_tags[name], self.tags)
+            if differing or retag:
+                self.changes["updated"].append(name)
+                self.before[name] = {k: current.get(k) or "" for k in differing}
+                self.after[name] = dict(differing)
+                if retag:
+                    self.before[name]["Tags"] = {k: self.owned_tags[name].get(k, "") for k in retag}
+                    self.after[name]["Tags"] = retag
+            if not self.module.check_mode:
+                for key, value in differing.items():
+                    self.sns.set_topic_attributes(
+                        TopicArn=arn, AttributeName=key, AttributeValue=value
+                    )
+                if retag:
+                    self.sns.tag_resource(
+                        ResourceArn=arn,
+                        Tags=[{"Key": k, "Value": v} for k, v in sorted(retag.items())],
+                    )
+            for page in self.sns.get_paginator("list_subscriptions_by_topic").paginate(
+                TopicArn=arn
+            ):
+                current_subs.extend(page["Subscriptions"])
+        add, remove = subscription_changes(current_subs, topic.get("subscriptions") or [])
+        if add or remove:
+            self.before.setdefault(name, {})["Subscriptions"] = sorted(
+                f"{s['Protocol']}:{s['Endpoint']}" for s in current_subs
+            )
+            self.after.setdefault(name, {})["Subscriptions"] = sorted(
+                f"{s['protocol']}:{s['endpoint']}" for s in topic.get("subscriptions") or []
+            )
+        self.changes["subscribed"] += [f"{name} {p}:{e}" for p, e in add]
+        self.changes["unsubscribed"] += remove
+        if not self.module.check_mode:
+            for protocol, endpoint in add:
+                self.sns.subscribe(TopicArn=arn, Protocol=protocol, Endpoint=endpoint)
+            for sub_arn in remove:
+                self.sns.unsubscribe(SubscriptionArn=sub_arn)
+
+    def run(self) -> dict[str, Any]:
+        try:
+            self.read()
+            self.refuse_foreign()
+            for name, topic in sorted(self.wanted.items()):
+                self.reconcile(name, topic)
+            doomed = sorted(set(self.owned) - set(self.wanted)) if self.purge else []
+            for name in doomed:
+                self.changes["deleted"].append(name)
+                self.before[name] = "present"
+                self.after[name] = "deleted"
+                if not self.module.check_mode:
+                    # Deleting a topic deletes its subscriptions.
+                    self.sns.delete_topic(TopicArn=self.owned[name])
+        except (BotoCoreError, ClientError) as e:
+            self.module.fail_json_aws(e, msg="Unable to reconcile the stack's topics")
+        changed = any(self.changes.values())
+        result: dict[str, Any] = {
+            "changed": changed,
+            "topic_arns": {name: self.arn(name) for name in sorted(self.wanted)},
+            "changes": {k: v for k, v in self.changes.items() if v},
+        }
+        if self.module._diff and changed:
+            result["diff"] = {"before": self.before, "after": self.after}
+        return result
 
 
 def main() -> None:
     module = AnsibleAWSModule(
         argument_spec={
             "topics": {"type": "list", "elements": "dict", "default": []},
-            "kms_key": {"type": "str", "required": True},
+            "kms_key": {"type": "str"},
             "tags": {"type": "dict", "required": True},
+            "tier": {"type": "str", "default": "monitoring"},
             "purge": {"type": "bool", "default": True},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },
         supports_check_mode=True,
     )
     params = module.params
-    tags = params["tags"]
-    if not tags.get("stack"):
+    if not params["tags"].get("stack"):
         module.fail_json(msg="tags.stack is required: the stack's topics are found by it")
-    sns = module.client("sns")
-    tagging = module.client("resourcegroupstaggingapi")
-    filters = [{"Key": k, "Values": [tags[k]]} for k in ("stack", "managed-by") if k in tags]
-    owned: dict[str, str] = {}
-    try:
-        for page in tagging.get_paginator("get_resources").paginate(
-            TagFilters=filters, ResourceTypeFilters=["sns"]
-        ):
-            for item in page["ResourceTagMappingList"]:
-                owned[item["ResourceARN"].rsplit(":", 1)[-1]] = item["ResourceARN"]
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg="Unable to list the stack's topics")
-    wanted = {} if params["state"] == "absent" else {t["name"]: t for t in params["topics"]}
-    changes: dict[str, list[str]] = {
-        "created": [],
-        "updated": [],
-        "deleted": [],
-        "subscribed": [],
-        "unsubscribed": [],
-    }
-    arns: dict[str, str] = {}
-    tag_list = [{"Key": k, "Value": str(v)} for k, v in sorted(tags.items())]
-    try:
-        for name, topic in sorted(wanted.items()):
-            attributes = wanted_attributes(topic, params["kms_key"])
-            if name not in owned:
-                changes["created"].append(name)
-                if module.check_mode:
-                    continue
-                arns[name] = sns.create_topic(Name=name, Attributes=attributes, Tags=tag_list)[
-                    "TopicArn"
-                ]
-                current_subs: list[dict[str, str]] = []
-            else:
-                arns[name] = owned[name]
-                current = sns.get_topic_attributes(TopicArn=arns[name])["Attributes"]
-                differing = {k: v for k, v in attributes.items() if current.get(k, "") != v}
-                if differing:
-                    changes["updated"].append(name)
-                    if not module.check_mode:
-                        for key, value in differing.items():
-                            sns.set_topic_attributes(
-                                TopicArn=arns[name], AttributeName=key, AttributeValue=value
-                            )
-                current_subs = []
-                for page in sns.get_paginator("list_subscriptions_by_topic").paginate(
-                    TopicArn=arns[name]
-                ):
-                    current_subs.extend(page["Subscriptions"])
-            add, remove = subscription_changes(current_subs, topic.get("subscriptions") or [])
-            changes["subscribed"] += [f"{name} {p}:{e}" for p, e in add]
-            changes["unsubscribed"] += remove
-            if not module.check_mode:
-                for protocol, endpoint in add:
-                    sns.subscribe(TopicArn=arns[name], Protocol=protocol, Endpoint=endpoint)
-                for arn in remove:
-                    sns.unsubscribe(SubscriptionArn=arn)
-        doomed = (
-            sorted(set(owned) - set(wanted))
-            if params["purge"] or params["state"] == "absent"
-            else []
-        )
-        changes["deleted"] = doomed
-        if not module.check_mode:
-            for name in doomed:
-                sns.delete_topic(TopicArn=owned[name])
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg="Unable to reconcile the stack's topics")
-    module.exit_json(
-        changed=any(changes.values()),
-        topic_arns=arns,
-        changes={k: v for k, v in changes.items() if v},
-    )
+    if not params["tier"]:
+        module.fail_json(msg="tier must not be empty: it selects the topics of this run")
+    if params["state"] == "present":
+        errors = topic_errors(params["topics"])
+        if params["topics"] and not params["kms_key"]:
+            errors.append("kms_key is required: every topic is encrypted with it")
+        if errors:
+            module.fail_json(msg="Invalid topics: " + "; ".join(errors), errors=errors)
+    module.exit_json(**Topics(module).run())
 
 
 if __name__ == "__main__":
