@@ -1109,3 +1109,32 @@ def test_sqs_set_attributes_keeps_the_policy(emulator: Any) -> None:
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert not attributes.get("Policy")
     sqs.delete_queue(QueueUrl=url)
+
+
+# --- logs_kms_key_association -----------------------------------------------------------------
+
+
+def test_logs_kms_key_can_be_associated_and_disassociated(emulator: Any) -> None:
+    logs = emulator.client("logs", "eu-west-1")
+    key_arn = emulator.client("kms", "eu-west-1").create_key()["KeyMetadata"]["Arn"]
+    name = f"/estate/{unique('patch')}/app"
+    logs.create_log_group(logGroupName=name, tags=TAGS)
+
+    def described() -> dict[str, Any]:
+        groups = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+        return dict(groups[0])
+
+    logs.associate_kms_key(logGroupName=name, kmsKeyId=key_arn)
+    assert described()["kmsKeyId"] == key_arn
+    logs.disassociate_kms_key(logGroupName=name)
+    assert "kmsKeyId" not in described()
+    with pytest.raises(ClientError) as missing:
+        logs.associate_kms_key(logGroupName=f"{name}-missing", kmsKeyId=key_arn)
+    assert error_code(missing) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as missing:
+        logs.disassociate_kms_key(logGroupName=f"{name}-missing")
+    assert error_code(missing) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as alias:
+        logs.associate_kms_key(logGroupName=name, kmsKeyId="alias/estate")
+    assert error_code(alias) == "InvalidParameterException"
+    logs.delete_log_group(logGroupName=name)
