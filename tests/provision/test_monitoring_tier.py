@@ -372,6 +372,14 @@ def test_monitoring_tier_lifecycle(emulator: Emulator, tmp_path: Path, key_arn: 
         topics = tier.topics()
         assert {n: topics.get(n) for n in untouchable["topics"]} == untouchable["topics"], what
 
+    # -- --check before anything exists: the changes are shown, none is made ----------------
+    empty = tier.state()
+    checked = tier.run("--check", "--diff")
+    ok(checked, "--check of the creation", changed=True)
+    assert f"+        KmsMasterKeyId: {key_arn}" in checked.output, checked.output[-3000:]
+    assert f"+        kms_key_id: {key_arn}" in checked.output
+    assert tier.state() == empty, "--check created something"
+
     # -- first run: everything is created as asked ------------------------------------------
     ok(tier.run(), "first run", changed=True)
     topic = tier.topics()[f"{STACK}-alarms"]

@@ -426,3 +426,24 @@ def test_monitoring_errors() -> None:
     assert errors[0] == "aws_monitoring_thresholds.cpu_percent 'x' must be a number >= 0"
     assert errors[1] == "aws_monitoring_alarm_emails[0] 'nobody' is not an e-mail address"
     assert errors[2].startswith("aws_monitoring_kms_key 'alias/cubed' must be the ARN")
+
+
+def test_filters_wrap_the_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The filter plugin imports the rules the way Ansible loads it (ansible_collections...)."""
+    from support.playbook import REPO
+
+    monkeypatch.syspath_prepend(str(REPO / "collections"))
+    filters = load_plugin("filter/monitoring.py").FilterModule().filters()
+    extra = [{"name": "disk", "namespace": "CWAgent", "metric": "m", "threshold": 1}]
+    alarms = filters["monitoring_alarms"](OUTPUTS, "cubed-", {}, extra)
+    assert alarms[-1]["name"] == "cubed-disk"
+    assert len(alarms) == len(monitoring.derived_alarms(OUTPUTS, "cubed-")) + 1
+    body = filters["monitoring_dashboard"](alarms, {"cubed-disk": "arn:x"}, "eu-west-1")
+    assert body["widgets"][0]["properties"]["alarms"] == ["arn:x"]
+    assert filters["monitoring_subscriptions"](["a@b.org"]) == [
+        {"protocol": "email", "endpoint": "a@b.org"}
+    ]
+    assert filters["monitoring_log_groups"]([{"name": "/g", "kms": False}], 7) == [
+        {"name": "/g", "retention_days": 7, "kms": False}
+    ]
+    assert filters["monitoring_errors"]({"kms_key": KEY}) == []

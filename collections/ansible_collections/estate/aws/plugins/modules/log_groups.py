@@ -18,8 +18,9 @@ description:
     their KMS key and tags, sets the retention, associates or disassociates the KMS key and
     corrects tags that differ, and deletes the tier's groups no longer listed (O(purge)).
   - Groups are owned by tier (the C(tier) tag), so the serverless tier's C(/aws/lambda/...)
-    groups and the monitoring tier's groups of one stack never purge each other. A group of a wanted name
-    that is not tagged as the stack's tier is never adopted (the run fails before any change).
+    groups and the monitoring tier's groups of one stack never purge each other. A group of a
+    wanted name that is not tagged as the stack's tier is never adopted (the run fails before
+    any change).
   - A group that still stores log data is deleted only with O(allow_delete_nonempty=true);
     the check happens before any change.
   - Full check mode (no write at all) and diff. amazon.aws.cloudwatchlogs_log_group takes one
