@@ -8,6 +8,7 @@ from typing import Any
 
 from checks_compute import stack_instances
 from checks_database import database_data
+from checks_serverless import stack_apis, stack_distributions
 from conftest import Emulator
 from support.aws_state import ec2_resources, tags_of
 from support.stack import stack_vars
@@ -76,7 +77,8 @@ def lb_targets(emulator: Emulator, region: str) -> dict[str, str]:
 
 def source_values(emulator: Emulator, data: dict[str, Any], source: str) -> list[str]:
     """What a record's `from` path must hold, read back from the resource it names: a load
-    balancer's DNS name, a compute group's private addresses or Elastic IP, a database endpoint."""
+    balancer's DNS name, a compute group's private addresses or Elastic IP, a database endpoint,
+    an API's custom domain target, a CloudFront distribution's domain."""
     region, stack = data["stack_region"], data["stack_name"]
     tier, kind, name, *_ = source.split(".")
     if tier == "aws_loadbalancing_outputs":
@@ -87,6 +89,24 @@ def source_values(emulator: Emulator, data: dict[str, Any], source: str) -> list
             DBInstanceIdentifier=identifier
         )["DBInstances"]
         return [db["Endpoint"]["Address"]]
+    if tier == "aws_serverless_outputs":
+        api = stack_apis(emulator, region, stack)[f"{stack}-{name}"]
+        apigw = emulator.client("apigateway", region)
+        domains = [
+            d
+            for d in apigw.get_domain_names()["items"]
+            if any(
+                m["restApiId"] == api["id"]
+                for m in apigw.get_base_path_mappings(domainName=d["domainName"]).get("items", [])
+            )
+        ]
+        return [d["regionalDomainName"] for d in domains]
+    if tier == "aws_cdn_outputs":
+        return [
+            d["DomainName"]
+            for d in stack_distributions(emulator, stack).values()
+            if d["DistributionConfig"]["Comment"] == f"{stack}-{name}"
+        ]
     group = [
         i
         for i in stack_instances(emulator, region, stack)

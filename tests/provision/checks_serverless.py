@@ -244,7 +244,8 @@ def _check_cdn(emulator: Emulator, data: dict[str, Any]) -> None:
             grants = [
                 s
                 for s in policy["Statement"]
-                if s.get("Principal", {}).get("Service") == "cloudfront.amazonaws.com"
+                if isinstance(s.get("Principal"), dict)
+                and s["Principal"].get("Service") == "cloudfront.amazonaws.com"
             ]
             assert len(grants) == 1, f"{bucket}: {grants}"
             assert grants[0]["Condition"]["StringEquals"]["AWS:SourceArn"] == dist["ARN"]

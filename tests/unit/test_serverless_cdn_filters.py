@@ -180,3 +180,12 @@ def test_function_arns_lose_their_qualifier() -> None:
     assert serverless.unqualified_arn(f"{arn}:1") == arn
     assert serverless.unqualified_arn(f"{arn}:$LATEST") == arn
     assert serverless.unqualified_arn(arn) == arn
+
+
+def test_cdn_outputs_leave_the_moving_status_out() -> None:
+    found = {
+        "shop-content": {"id": "E1", "domain_name": "d1.cloudfront.net", "status": "InProgress"}
+    }
+    assert cdn.cdn_outputs(found, "shop") == {
+        "content": {"id": "E1", "domain_name": "d1.cloudfront.net"}
+    }

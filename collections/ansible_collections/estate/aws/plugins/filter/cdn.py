@@ -7,7 +7,8 @@ AWS call (empty: valid); CTX holds ``prefix``, ``buckets`` (the storage tier's p
 ``certificates`` (the load-balancing tier's certificate names).
 ``estate.aws.cdn_distributions(distributions, prefix, buckets, certificates, region, log_bucket)``:
 the distributions as estate.aws.cloudfront_distributions takes them, with bucket names and
-certificate ARNs. Only the stdlib is used.
+certificate ARNs. ``estate.aws.cdn_outputs(found, prefix)``: the tier's outputs by short name.
+Only the stdlib is used.
 """
 
 from __future__ import annotations
@@ -119,6 +120,19 @@ def cdn_distributions(
     return wanted
 
 
+def cdn_outputs(found: Mapping[str, Mapping[str, Any]], prefix: str) -> dict[str, dict[str, Any]]:
+    """The module's distributions by short name, without their deployment status (it moves on
+    its own, and the outputs must not change between two runs that change nothing)."""
+    return {
+        str(name).removeprefix(f"{prefix}-"): {k: v for k, v in dist.items() if k != "status"}
+        for name, dist in (found or {}).items()
+    }
+
+
 class FilterModule:
     def filters(self) -> dict[str, Any]:
-        return {"cdn_errors": cdn_errors, "cdn_distributions": cdn_distributions}
+        return {
+            "cdn_errors": cdn_errors,
+            "cdn_distributions": cdn_distributions,
+            "cdn_outputs": cdn_outputs,
+        }
