@@ -411,6 +411,8 @@ def test_monitoring_errors() -> None:
         "derived": derived,
     }
     assert monitoring.monitoring_errors(spec) == []
+    # The provision's preflight validates before the key tier has made the key.
+    assert monitoring.monitoring_errors({**spec, "kms_key": ""}) == []
     clash = {**spec, "extra_alarms": [GOOD_ALARM | {"name": "db-cpu-main"}]}
     assert monitoring.monitoring_errors(clash) == [
         "aws_monitoring_extra_alarms: name(s) already used by the derived alarms or another extra"
