@@ -147,11 +147,15 @@ changes:
 """
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.estate.aws.plugins.module_utils.bulk import (
+    Refusal,
+    client_config,
+    parallel,
+)
 from ansible_collections.estate.aws.plugins.module_utils.cognito import (
     CLIENT_CREATION_ONLY,
     client_changes,
@@ -168,16 +172,11 @@ from ansible_collections.estate.aws.plugins.module_utils.cognito import (
     update_pool_request,
     wanted_settings,
 )
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 T = TypeVar("T")
 R = TypeVar("R")
 PAGE = 60  # ListUserPools and ListUserPoolClients take at most 60 a page
-
-
-class Refusal(Exception):
-    """Something in the way that this run must not adopt, change or delete."""
 
 
 class Pools:
@@ -187,9 +186,7 @@ class Pools:
         self.module = module
         params = module.params
         self.jobs = max(1, params["concurrency"])
-        config = Config(
-            retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=self.jobs
-        )
+        config = client_config(self.jobs)
         self.idp = module.client("cognito-idp", config=config)
         self.update_members = set(
             self.idp.meta.service_model.operation_model("UpdateUserPool").input_shape.members
@@ -217,33 +214,7 @@ class Pools:
 
     # -- helpers -----------------------------------------------------------------------------
     def parallel(self, what: str, func: Callable[[T], R], items: Iterable[T]) -> list[R]:
-        """FUNC over ITEMS, SELF.JOBS at a time; the first failure fails the run once every call
-        has returned (a worker thread must not exit the module)."""
-        items = list(items)
-
-        def guarded(item: T) -> tuple[R | None, tuple[str, Exception] | None]:
-            try:
-                return func(item), None
-            except Refusal as e:
-                return None, (str(e), e)
-            except (BotoCoreError, ClientError) as e:
-                label = item if isinstance(item, str) else item[0]  # type: ignore[index]
-                return None, (f"Unable to {what} {label}", e)
-
-        if len(items) <= 1:
-            results = [guarded(i) for i in items]
-        else:
-            with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-                results = list(pool.map(guarded, items))
-        failures = [f for _, f in results if f is not None]
-        if failures:
-            msg, error = failures[0]
-            if len(failures) > 1:
-                msg += f" ({len(failures)} of {len(items)} calls failed)"
-            if isinstance(error, Refusal):
-                self.module.fail_json(msg=msg)
-            self.module.fail_json_aws(error, msg=msg)
-        return [r for r, _ in results]  # type: ignore[misc]
+        return parallel(self.module, what, func, items, self.jobs)
 
     # -- read --------------------------------------------------------------------------------
     def read(self) -> None:

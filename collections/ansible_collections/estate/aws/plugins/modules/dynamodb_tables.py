@@ -152,11 +152,14 @@ updated:
 """
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.estate.aws.plugins.module_utils.bulk import (
+    client_config,
+    parallel,
+)
 from ansible_collections.estate.aws.plugins.module_utils.dynamodb import (
     after_create_calls,
     changed_fields,
@@ -170,7 +173,6 @@ from ansible_collections.estate.aws.plugins.module_utils.dynamodb import (
     update_calls,
     wanted_settings,
 )
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
 T = TypeVar("T")
@@ -185,9 +187,7 @@ class Tables:
         self.module = module
         params = module.params
         self.jobs = max(1, params["concurrency"])
-        config = Config(
-            retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=self.jobs
-        )
+        config = client_config(self.jobs)
         self.ddb = module.client("dynamodb", config=config)
         self.tagging = module.client("resourcegroupstaggingapi", config=config)
         self.kms = module.client("kms", config=config)
@@ -204,29 +204,7 @@ class Tables:
 
     # -- helpers -----------------------------------------------------------------------------
     def parallel(self, what: str, func: Callable[[T], R], items: Iterable[T]) -> list[R]:
-        """FUNC over ITEMS, SELF.JOBS at a time; the first failure fails the run once every call
-        has returned (a worker thread must not exit the module)."""
-        items = list(items)
-
-        def guarded(item: T) -> tuple[R | None, tuple[str, Exception] | None]:
-            try:
-                return func(item), None
-            except (BotoCoreError, ClientError) as e:
-                label = item if isinstance(item, str) else item[0]  # type: ignore[index]
-                return None, (f"Unable to {what} {label}", e)
-
-        if len(items) <= 1:
-            results = [guarded(i) for i in items]
-        else:
-            with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-                results = list(pool.map(guarded, items))
-        failures = [f for _, f in results if f is not None]
-        if failures:
-            msg, error = failures[0]
-            if len(failures) > 1:
-                msg += f" ({len(failures)} of {len(items)} calls failed)"
-            self.module.fail_json_aws(error, msg=msg)
-        return [r for r, _ in results]  # type: ignore[misc]
+        return parallel(self.module, what, func, items, self.jobs)
 
     def wait_for(self, name: str, waiter: str = "table_exists") -> None:
         delay = WAIT_DELAY

@@ -134,11 +134,15 @@ external_records:
 """
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.estate.aws.plugins.module_utils.bulk import (
+    Refusal,
+    client_config,
+    parallel,
+)
 from ansible_collections.estate.aws.plugins.module_utils.tenants import (
     CONFIG_TAG,
     QUEUE_LIMITS,
@@ -157,7 +161,6 @@ from ansible_collections.estate.aws.plugins.module_utils.tenants import (
     tenant_errors,
     zone_for,
 )
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 T = TypeVar("T")
@@ -175,10 +178,6 @@ MESSAGE_COUNTS = (
 )
 
 
-class Refusal(Exception):
-    """A resource in the way that this run must not adopt or delete."""
-
-
 class Tenants:
     """One reconciliation: read in bulk, plan, apply (unless in check mode)."""
 
@@ -186,9 +185,7 @@ class Tenants:
         self.module = module
         params = module.params
         self.jobs = max(1, params["concurrency"])
-        config = Config(
-            retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=self.jobs
-        )
+        config = client_config(self.jobs)
         self.tagging = module.client("resourcegroupstaggingapi", config=config)
         self.sqs = module.client("sqs", config=config)
         self.sesv2 = module.client("sesv2", config=config)
@@ -220,32 +217,7 @@ class Tenants:
         self.module.fail_json_aws(error, msg=msg)
 
     def parallel(self, what: str, func: Callable[[T], R], items: Iterable[T]) -> list[R]:
-        """FUNC over ITEMS, SELF.JOBS at a time. Failures are collected (a worker thread must not
-        exit the module) and the first one fails the run once every call has returned."""
-        items = list(items)
-
-        def guarded(item: T) -> tuple[R | None, tuple[str, Exception] | None]:
-            try:
-                return func(item), None
-            except Refusal as e:
-                return None, (str(e), e)
-            except (BotoCoreError, ClientError) as e:
-                return None, (f"Unable to {what} {item if isinstance(item, str) else item[0]}", e)  # type: ignore[index]
-
-        if len(items) <= 1:
-            results = [guarded(i) for i in items]
-        else:
-            with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-                results = list(pool.map(guarded, items))
-        failures = [f for _, f in results if f is not None]
-        if failures:
-            msg, error = failures[0]
-            if len(failures) > 1:
-                msg += f" ({len(failures)} of {len(items)} calls failed)"
-            if isinstance(error, Refusal):
-                self.module.fail_json(msg=msg)
-            self.module.fail_json_aws(error, msg=msg)
-        return [r for r, _ in results]  # type: ignore[misc]
+        return parallel(self.module, what, func, items, self.jobs)
 
     @property
     def account(self) -> tuple[str, str]:
