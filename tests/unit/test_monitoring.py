@@ -284,18 +284,6 @@ def test_account_of_uses_sts_only_when_needed() -> None:
     assert monitoring.account_of([], lambda: Sts()) == ("aws", "999")
 
 
-def test_run_parallel_collects_failures() -> None:
-    def half(n: int) -> int:
-        if n % 2:
-            raise ValueError(n)
-        return n // 2
-
-    results, failures = monitoring.run_parallel(half, [2, 3, 4, 5], 4)
-    assert results == [1, None, 2, None]
-    assert [(item, str(e)) for item, e in failures] == [(3, "3"), (5, "5")]
-    assert monitoring.run_parallel(half, [], 4) == ([], [])
-
-
 # -- log groups ------------------------------------------------------------------------------
 def test_log_group_errors() -> None:
     good = [{"name": "/estate/s/app"}, {"name": "/estate/s/audit", "retention_days": 365}]

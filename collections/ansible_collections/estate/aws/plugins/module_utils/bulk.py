@@ -1,6 +1,7 @@
 # Copyright: contributors to the aws-estates repository
 # SPDX-License-Identifier: MIT-0
-"""What the bulk modules (tenants, dynamodb_tables, cognito_user_pools) share: clients that retry
+"""What the bulk modules (tenants, dynamodb_tables, cognito_user_pools, log_groups, metric_alarms)
+share: clients that retry
 throttled calls with backoff, the refusal a run raises for something it must not touch, and
 calls spread over a thread pool whose failures fail the run only once every call has returned."""
 
@@ -26,34 +27,45 @@ def client_config(jobs: int) -> Config:
     return Config(retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=jobs)
 
 
+def run_parallel(
+    func: Callable[[Any], Any], items: Iterable[Any], jobs: int
+) -> tuple[list[Any], list[tuple[Any, Exception]]]:
+    """FUNC over ITEMS, JOBS at a time: (results in the order of ITEMS, (item, error) of every
+    call that raised). A worker thread must not exit the module: the caller decides."""
+    items = list(items)
+
+    def guarded(item: Any) -> tuple[Any, Exception | None]:
+        try:
+            return func(item), None
+        except Exception as error:
+            return None, error
+
+    if len(items) <= 1 or jobs <= 1:
+        outcomes = [guarded(i) for i in items]
+    else:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            outcomes = list(pool.map(guarded, items))
+    failures = [(item, e) for item, (_, e) in zip(items, outcomes, strict=True) if e is not None]
+    return [r for r, _ in outcomes], failures
+
+
 def parallel(
     module: Any, what: str, func: Callable[[T], R], items: Iterable[T], jobs: int
 ) -> list[R]:
-    """FUNC over ITEMS, JOBS at a time. Failures are collected (a worker thread must not exit the
-    module) and the first one fails the run once every call has returned: a Refusal with its own
-    message, an AWS error as "Unable to WHAT <item>"."""
+    """FUNC over ITEMS, JOBS at a time (run_parallel). The first failure fails the run once every
+    call has returned: a Refusal with its own message, an AWS error as "Unable to WHAT <item>";
+    anything else is a bug and is raised."""
     items = list(items)
-
-    def guarded(item: T) -> tuple[R | None, tuple[str, Exception] | None]:
-        try:
-            return func(item), None
-        except Refusal as e:
-            return None, (str(e), e)
-        except (BotoCoreError, ClientError) as e:
-            label = item if isinstance(item, str) else item[0]  # type: ignore[index]
-            return None, (f"Unable to {what} {label}", e)
-
-    if len(items) <= 1:
-        results = [guarded(i) for i in items]
-    else:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(guarded, items))
-    failures = [f for _, f in results if f is not None]
+    results, failures = run_parallel(func, items, jobs)
     if failures:
-        msg, error = failures[0]
+        item, error = failures[0]
+        if not isinstance(error, (Refusal, BotoCoreError, ClientError)):
+            raise error
+        label = item if isinstance(item, str) else item[0]  # type: ignore[index]
+        msg = str(error) if isinstance(error, Refusal) else f"Unable to {what} {label}"
         if len(failures) > 1:
             msg += f" ({len(failures)} of {len(items)} calls failed)"
         if isinstance(error, Refusal):
             module.fail_json(msg=msg)
         module.fail_json_aws(error, msg=msg)
-    return [r for r, _ in results]  # type: ignore[misc]
+    return results

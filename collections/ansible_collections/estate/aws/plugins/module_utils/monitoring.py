@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 TIER_KEY = "tier"
@@ -790,29 +789,6 @@ def monitoring_errors(spec: Mapping[str, Any]) -> list[str]:
             if len(n) > 255
         ]
     return errors
-
-
-# -- parallel calls --------------------------------------------------------------------------
-def run_parallel(
-    func: Callable[[Any], Any], items: Iterable[Any], jobs: int
-) -> tuple[list[Any], list[tuple[Any, Exception]]]:
-    """FUNC over ITEMS, JOBS at a time: (results in the order of ITEMS, (item, error) of every
-    call that raised). A worker thread must not exit the module: the caller decides."""
-    items = list(items)
-
-    def guarded(item: Any) -> tuple[Any, Exception | None]:
-        try:
-            return func(item), None
-        except Exception as error:
-            return None, error
-
-    if len(items) <= 1 or jobs <= 1:
-        outcomes = [guarded(i) for i in items]
-    else:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            outcomes = list(pool.map(guarded, items))
-    failures = [(item, e) for item, (_, e) in zip(items, outcomes, strict=True) if e is not None]
-    return [r for r, _ in outcomes], failures
 
 
 # -- reads shared by the modules (CLIENTs are boto3 clients) ---------------------------------

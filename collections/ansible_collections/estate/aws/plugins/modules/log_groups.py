@@ -119,6 +119,11 @@ from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.estate.aws.plugins.module_utils.bulk import (
+    Refusal,
+    client_config,
+    parallel,
+)
 from ansible_collections.estate.aws.plugins.module_utils.monitoring import (
     KMS_KEY_ARN_RE,
     account_of,
@@ -129,16 +134,10 @@ from ansible_collections.estate.aws.plugins.module_utils.monitoring import (
     log_group_settings,
     owned_by,
     owner_tags,
-    run_parallel,
     tag_changes,
     tagged_resources,
 )
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-
-
-class Refusal(Exception):
-    """A group in the way that this run must not adopt."""
 
 
 class LogGroups:
@@ -146,9 +145,7 @@ class LogGroups:
         self.module = module
         params = module.params
         self.jobs = max(1, params["concurrency"])
-        config = Config(
-            retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=self.jobs
-        )
+        config = client_config(self.jobs)
         self.logs = module.client("logs", config=config)
         self.tagging = module.client("resourcegroupstaggingapi", config=config)
         self.owner = owner_tags(params["tags"], params["tier"])
@@ -162,17 +159,7 @@ class LogGroups:
         self._account: tuple[str, str] | None = None
 
     def parallel(self, what: str, func: Any, items: list[Any]) -> list[Any]:
-        results, failures = run_parallel(func, items, self.jobs)
-        if failures:
-            item, error = failures[0]
-            name = item if isinstance(item, str) else item[0]
-            if isinstance(error, Refusal):
-                self.module.fail_json(msg=str(error))
-            if not isinstance(error, (BotoCoreError, ClientError)):
-                raise error
-            more = f" ({len(failures)} of {len(items)} calls failed)" if len(failures) > 1 else ""
-            self.module.fail_json_aws(error, msg=f"Unable to {what} {name}{more}")
-        return results
+        return parallel(self.module, what, func, items, self.jobs)
 
     def arn(self, name: str) -> str:
         if name in self.described:

@@ -119,6 +119,10 @@ changes:
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.estate.aws.plugins.module_utils.bulk import (
+    client_config,
+    parallel,
+)
 from ansible_collections.estate.aws.plugins.module_utils.monitoring import (
     DELETE_BATCH,
     account_of,
@@ -129,11 +133,9 @@ from ansible_collections.estate.aws.plugins.module_utils.monitoring import (
     comparable,
     owned_by,
     owner_tags,
-    run_parallel,
     tag_changes,
     tagged_resources,
 )
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 
@@ -144,9 +146,7 @@ class Alarms:
         self.module = module
         params = module.params
         self.jobs = max(1, params["concurrency"])
-        config = Config(
-            retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=self.jobs
-        )
+        config = client_config(self.jobs)
         self.cloudwatch = module.client("cloudwatch", config=config)
         self.tagging = module.client("resourcegroupstaggingapi", config=config)
         self.prefix = params["prefix"]
@@ -167,13 +167,7 @@ class Alarms:
         raise error
 
     def parallel(self, what: str, func: Any, items: list[Any]) -> list[Any]:
-        results, failures = run_parallel(func, items, self.jobs)
-        if failures:
-            item, error = failures[0]
-            name = item if isinstance(item, str) else item[0]
-            more = f" ({len(failures)} of {len(items)} calls failed)" if len(failures) > 1 else ""
-            self.fail(error, f"Unable to {what} {name}{more}")
-        return results
+        return parallel(self.module, what, func, items, self.jobs)
 
     def read(self) -> None:
         """CURRENT: the stack's alarms of the tier (described), TAGS_OF: their tags."""
