@@ -186,10 +186,12 @@ def ok(run: PlaybookRun, what: str, changed: bool | None = None) -> None:
         assert (run.changed > 0) == changed, f"{what}: changed={run.changed}\n{run.output[-4000:]}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def world(emulator: Emulator) -> dict[str, Any]:
     """Three Lambda functions (a zip with a tiny handler and a role; never invoked), two Cognito
-    user pools, an ACM certificate and a log group, made with boto3 once."""
+    user pools, an ACM certificate and a log group, made with boto3 once per emulator. Session
+    scope, not module: under --dist worksteal a worker may run this module's tests apart, and a
+    module fixture would then be made twice on the same emulator (CreateRole: already exists)."""
     iam = emulator.client("iam")
     role = iam.create_role(RoleName="rest-api-test-fn", AssumeRolePolicyDocument=json.dumps(TRUST))[
         "Role"
