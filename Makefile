@@ -48,7 +48,8 @@ else
   $(error TARGET must be 'local' or 'aws', not '$(TARGET)')
 endif
 
-.PHONY: help setup apt venv image artefacts lock deploy provision configure destroy test test-py test-molecule lint bench \
+.PHONY: help setup apt venv image artefacts lock deploy provision configure destroy test test-py test-molecule test-lab \
+        test-containers lint bench \
         emulator emulator-stop clean
 
 help: ## list the targets
@@ -115,7 +116,10 @@ lint: setup ## yamllint + ansible-lint (production profile) + ruff
 	$(BIN)/ruff format --check .
 
 test-py: setup ## the pytest suite, PYTEST_JOBS= workers (each starts and stops its own emulator)
-	$(BIN)/pytest -n $(PYTEST_JOBS) --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_JOBS) --dist worksteal -m "not lab" $(PYTEST_ARGS)
+
+test-lab: setup ## the full-stack lab test: deploy cubed into containers, smoke, re-deploy (changed=0), destroy
+	$(BIN)/pytest -n 0 -m lab -p no:cacheprovider $(PYTEST_ARGS) tests/provision/test_lab.py
 
 MOLECULE_SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
@@ -127,8 +131,13 @@ test-molecule: setup ## every Molecule scenario under molecule/ (MOLECULE_SCENAR
 # printed whole when it ends), or one after the other (TEST_JOBS=1).
 TEST_JOBS ?= 2
 
-test: setup lint ## README command 2: setup, lint, then the pytest suite and the Molecule scenarios
-	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-py test-molecule
+test: setup lint ## README command 2: setup, lint, then the pytest suite, the Molecule scenarios and the lab
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-py test-containers
+
+# The container lane of `make test`: the Molecule scenarios, then the full-stack lab test.
+test-containers: setup
+	@$(MAKE) --no-print-directory test-molecule
+	@$(MAKE) --no-print-directory test-lab
 
 bench: setup ## run benchmarks/ and print figures
 	@for b in benchmarks/*; do if [ -f "$$b" ] && [ -x "$$b" ]; then echo "== $$b"; "$$b" || exit 1; fi; done

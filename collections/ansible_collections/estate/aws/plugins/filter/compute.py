@@ -286,6 +286,21 @@ def asg_shape(group: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def kept_tags(instances: Iterable[dict[str, Any]], prefixes: Iterable[str]) -> dict[str, Any]:
+    """{Name tag: {key: value}} of the tags whose key starts with one of ``prefixes``: tags that
+    something else (the local lab's backing-host address) keeps on an instance, which the tier's
+    own tagging (purge_tags) must carry over instead of removing."""
+    wanted = tuple(_text(p) for p in prefixes if _text(p))
+    kept: dict[str, Any] = {}
+    for instance in instances:
+        tags = instance.get("tags") or {}
+        name = _text(tags.get("Name"))
+        found = {k: v for k, v in tags.items() if wanted and _text(k).startswith(wanted)}
+        if name and found:
+            kept[name] = found
+    return kept
+
+
 class FilterModule:
     """Compute data validation and planning filters."""
 
@@ -297,4 +312,5 @@ class FilterModule:
             "ebs_mapping": ebs_mapping,
             "asg_tag": asg_tag,
             "asg_shape": asg_shape,
+            "kept_tags": kept_tags,
         }

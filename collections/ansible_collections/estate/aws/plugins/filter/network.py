@@ -517,8 +517,14 @@ def network_errors(spec: Mapping[str, Any]) -> list[str]:
     return errors
 
 
+def vpc_resolver(cidr: Any) -> str:
+    """The Amazon-provided DNS resolver of a VPC: its CIDR's base address plus two."""
+    network = ipaddress.ip_network(str(cidr), strict=False)
+    return str(network.network_address + 2)
+
+
 class FilterModule:
     """Network data validation filters."""
 
     def filters(self) -> dict[str, Callable[..., Any]]:
-        return {"network_errors": network_errors}
+        return {"network_errors": network_errors, "vpc_resolver": vpc_resolver}

@@ -1,0 +1,211 @@
+"""The local lab end to end (issue 7): `make deploy STACK=cubed TARGET=local` - provision, backing
+containers, configuration of every host with its roles, smoke checks - against this test's own
+emulator, then the same checks made independently here with real requests (HTTP through the
+load balancer's container, a DNS query to the stack's BIND server, the trainer's model in S3 read
+back with boto3), a second deploy that changes nothing, and a teardown that leaves no container,
+no network and no emulated resource. Cubed is the stack with the most server roles (common,
+python_app, docs_server, dns_server, model_trainer) and load balancers.
+
+Isolation: the lab's containers and network carry a prefix (lab_name_prefix), outputs go to
+tmp_path, and ansible-playbook runs from tmp_path (its inventory and fact caches), so a developer's
+own `make deploy` lab of the same stack is left alone. Only loopback and the containers this test
+started are ever contacted."""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Emulator
+from stack_resources import stack_resources
+from support.playbook import BIN, REPO, PlaybookRun, ansible_env
+
+pytestmark = [pytest.mark.slow, pytest.mark.lab]
+
+STACK = "cubed"
+PREFIX = "t-"
+LAB = PREFIX + STACK
+
+
+def podman(*args: str) -> str:
+    return subprocess.run(
+        ["podman", *args], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+
+
+def lab_containers() -> list[str]:
+    return sorted(
+        podman("ps", "-a", "--filter", f"label=estate.lab={LAB}", "--format", "{{.Names}}").split()
+    )
+
+
+def remove_lab() -> None:
+    """Last-resort cleanup when a test failed before its teardown."""
+    names = lab_containers()
+    if names:
+        podman("rm", "-f", "-t", "0", *names)
+    subprocess.run(["podman", "network", "rm", "-f", f"estate-lab-{LAB}"], capture_output=True)
+
+
+class Lab:
+    def __init__(self, emulator: Emulator, work: Path) -> None:
+        self.emulator, self.work = emulator, work
+        self.outputs = work / STACK
+
+    def play(self, playbook: str, *args: str) -> PlaybookRun:
+        proc = subprocess.run(
+            [
+                str(BIN / "ansible-playbook"),
+                "-i",
+                str(REPO / "inventories" / STACK),
+                str(REPO / "playbooks" / playbook),
+                "-e",
+                f"stack_outputs_dir={self.outputs}",
+                "-e",
+                f"lab_name_prefix={PREFIX}",
+                *args,
+            ],
+            cwd=self.work,
+            env=ansible_env(
+                {
+                    **self.emulator.env,
+                    "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(self.work / "facts"),
+                }
+            ),
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            check=False,
+        )
+        return PlaybookRun(rc=proc.returncode, output=proc.stdout + proc.stderr)
+
+    def lab(self) -> dict[str, Any]:
+        return json.loads((self.outputs / "lab" / "lab.json").read_text())
+
+
+def ok(run: PlaybookRun, what: str) -> None:
+    assert run.rc == 0 and run.failed == 0, f"{what} failed:\n{run.output[-8000:]}"
+
+
+def get(url: str, host: str, data: bytes | None = None) -> tuple[int, str, dict[str, str]]:
+    """One request to a lab container (never anywhere else), TLS unverified (self-signed)."""
+    assert url.split("/")[2].split(":")[0].startswith("10.89."), f"not a lab address: {url}"
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect, urllib.request.HTTPSHandler(context=context))
+    request = urllib.request.Request(url, data=data, headers={"Host": host})
+    try:
+        with opener.open(request, timeout=10) as reply:
+            return reply.status, reply.read().decode(), dict(reply.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(), dict(error.headers)
+
+
+@pytest.fixture
+def lab(emulator: Emulator, tmp_path: Path) -> Iterator[Lab]:
+    remove_lab()
+    try:
+        yield Lab(emulator, tmp_path)
+    finally:
+        remove_lab()
+
+
+def test_local_lab_deploy_smoke_idempotence_and_teardown(emulator: Emulator, lab: Lab) -> None:
+    first = lab.play("site.yml")
+    ok(first, "first deploy")
+    assert "Smoke checks" in first.output or "Smoke-check the deployed stack" in first.output
+
+    # One container per running instance, named after it, plus the load balancers and the relay.
+    ec2 = emulator.client("ec2", "eu-west-1")
+    instances = [
+        i
+        for r in ec2.describe_instances(
+            Filters=[
+                {"Name": "tag:stack", "Values": [STACK]},
+                {"Name": "instance-state-name", "Values": ["running"]},
+            ]
+        )["Reservations"]
+        for i in r["Instances"]
+    ]
+    tags = {i["InstanceId"]: {t["Key"]: t["Value"] for t in i["Tags"]} for i in instances}
+    names = sorted(PREFIX + t["Name"] for t in tags.values())
+    assert len(names) == 7
+    facts = lab.lab()
+    lbs = sorted(v["container"] for v in facts["load_balancers"].values())
+    assert lab_containers() == sorted([*names, *lbs, f"{LAB}-lab-relay"])
+    # Each instance carries its backing container's address, which is that container's.
+    for instance_tags in tags.values():
+        container = instance_tags["estate-lab:container"]
+        inspected = json.loads(podman("inspect", container))[0]
+        address = inspected["NetworkSettings"]["Networks"][facts["network"]]["IPAddress"]
+        assert instance_tags["estate-lab:host"] == address
+
+    # The prediction API through uat-load-balancer's container: HTTP redirects, HTTPS serves the
+    # health document from one of the two UAT hosts (both are registered backends).
+    uat = facts["load_balancers"]["uat-load-balancer"]
+    hosts = {name: v["address"] for name, v in facts["hosts"].items()}
+    assert sorted(uat["backends"]) == sorted(f"{hosts[f'{STACK}-uat-{n}-1']}:80" for n in (1, 2))
+    status, _, headers = get(f"http://{uat['address']}/", "uat.withcubed.com")
+    assert (status, headers.get("Location")) == (301, "https://uat.withcubed.com/")
+    status, body, _ = get(f"https://{uat['address']}/health", "uat.withcubed.com")
+    assert status == 200 and json.loads(body)["status"] == "ok", body
+    # A load balancer whose targets are partner hosts across the VPN has no backend here.
+    dcs = facts["load_balancers"]["Positive-DCS"]
+    assert dcs["backends"] == [] and dcs["unbacked"] == ["10.3.61.1:80"]
+    assert get(f"http://{dcs['address']}/", "dcs.withcubed.com")[0] == 503
+
+    # The docs site, straight from the docs host.
+    status, body, _ = get(f"http://{hosts[f'{STACK}-docs-1']}/", "docs.withcubed.internal")
+    assert status == 200 and "Cubed internal docs" in body
+
+    # The stack's BIND server answers the private zones with the instances' private addresses.
+    docs_ip = next(
+        i["PrivateIpAddress"]
+        for i in instances
+        if tags[i["InstanceId"]]["Name"] == f"{STACK}-docs-1"
+    )
+    answer = subprocess.run(
+        ["dig", "+short", "+time=3", f"@{hosts[f'{STACK}-dns-1']}", "docs.withcubed.internal", "A"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout.split()
+    assert answer == [docs_ip]
+
+    # The model trainer's model, in the stack's bucket, encrypted with the stack's key.
+    s3 = emulator.client("s3", "eu-west-1")
+    head = s3.head_object(
+        Bucket=f"{STACK}-production-models", Key="models/model-trainer/model.json"
+    )
+    key_arn = emulator.client("kms", "eu-west-1").describe_key(KeyId=f"alias/{STACK}")[
+        "KeyMetadata"
+    ]["Arn"]
+    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == key_arn
+
+    # The whole deploy again: nothing changes.
+    second = lab.play("site.yml")
+    ok(second, "second deploy")
+    assert second.changed == 0, f"second deploy changed: {second.changed_tasks()}"
+
+    # Teardown: no container, no network, no emulated resource of the stack.
+    gone = lab.play("destroy.yml", "-e", "aws_storage_destroy_data_buckets=true")
+    ok(gone, "destroy")
+    assert lab_containers() == []
+    networks = podman("network", "ls", "--format", "{{.Name}}").split()
+    assert f"estate-lab-{LAB}" not in networks
+    assert not stack_resources(emulator, STACK)
+    assert os.path.exists(lab.outputs / "lab") is False
