@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from conftest import Emulator
 from stack_resources import stack_resources
-from support.playbook import BIN, REPO, PlaybookRun, ansible_env
+from support.playbook import REPO, PlaybookRun, run_play
 
 pytestmark = [pytest.mark.slow, pytest.mark.lab]
 
@@ -60,31 +60,18 @@ class Lab:
         self.outputs = work / STACK
 
     def play(self, playbook: str, *args: str) -> PlaybookRun:
-        proc = subprocess.run(
-            [
-                str(BIN / "ansible-playbook"),
-                "-i",
-                str(REPO / "inventories" / STACK),
-                str(REPO / "playbooks" / playbook),
-                "-e",
-                f"stack_outputs_dir={self.outputs}",
-                "-e",
-                f"lab_name_prefix={PREFIX}",
-                *args,
-            ],
-            cwd=self.work,
-            env=ansible_env(
-                {
-                    **self.emulator.env,
-                    "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(self.work / "facts"),
-                }
-            ),
-            capture_output=True,
-            text=True,
+        return run_play(
+            REPO / "playbooks" / playbook,
+            "-e",
+            f"stack_outputs_dir={self.outputs}",
+            "-e",
+            f"lab_name_prefix={PREFIX}",
+            *args,
+            inventory=str(REPO / "inventories" / STACK),
+            env={**self.emulator.env, "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(self.work / "facts")},
             timeout=1800,
-            check=False,
+            cwd=self.work,
         )
-        return PlaybookRun(rc=proc.returncode, output=proc.stdout + proc.stderr)
 
     def lab(self) -> dict[str, Any]:
         return json.loads((self.outputs / "lab" / "lab.json").read_text())

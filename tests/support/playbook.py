@@ -66,11 +66,13 @@ def run_play(
     inventory: str = "localhost,",
     env: dict[str, str] | None = None,
     timeout: int = 900,
+    cwd: Path = REPO,
 ) -> PlaybookRun:
-    """ansible-playbook -i INVENTORY PLAY ARGS, from the repo root, the way `make` runs it."""
+    """ansible-playbook -i INVENTORY PLAY ARGS, the way `make` runs it: from the repo root, or
+    from CWD (relative paths such as the inventory cache then land there)."""
     proc = subprocess.run(
         [str(BIN / "ansible-playbook"), "-i", inventory, str(play), *args],
-        cwd=REPO,
+        cwd=cwd,
         env=ansible_env(env),
         capture_output=True,
         text=True,
