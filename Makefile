@@ -144,3 +144,33 @@ bench: setup ## run benchmarks/ and print figures
 
 clean: emulator-stop ## remove local state (.local), keep the venv
 	rm -rf .local
+
+# Run records (ARA): ARA=1 records deploy/provision/configure/destroy in a local SQLite database
+# (ara's callback with its offline client, no server needed); `make ara` serves the records on
+# 127.0.0.1 only; `eval "$$(make -s ara-env)"` records runs of ansible-playbook by hand too.
+ARA ?= 0
+ARA_DIR ?= $(CURDIR)/.local/ara
+ARA_PORT ?= 8000
+ifeq ($(ARA),1)
+  ARA_RECORDED := deploy provision configure destroy
+endif
+$(ARA_RECORDED) ara ara-env: export ARA_API_CLIENT = offline
+$(ARA_RECORDED) ara ara-env: export ARA_BASE_DIR = $(ARA_DIR)
+$(ARA_RECORDED) ara ara-env: export ARA_DATABASE_NAME = $(ARA_DIR)/ansible.sqlite
+$(ARA_RECORDED) ara-env: export ARA_DEFAULT_LABELS = stack:$(STACK),target:$(TARGET)
+$(ARA_RECORDED) ara-env: export ANSIBLE_CALLBACK_PLUGINS = $(shell $(BIN)/python -m \
+  ara.setup.callback_plugins 2>/dev/null)
+$(ARA_RECORDED): ara-ready
+
+.PHONY: ara ara-env ara-ready
+ara-ready: setup
+	@test -d "$$ANSIBLE_CALLBACK_PLUGINS" || { echo "ara: its callback is not installed in $(VENV)" >&2; exit 1; }
+	@mkdir -p "$$ARA_BASE_DIR"
+
+ara: setup ## serve the run records of ARA=1 on http://127.0.0.1:8000 (ARA_PORT=)
+	@mkdir -p "$$ARA_BASE_DIR"
+	$(BIN)/ara-manage migrate -v 0
+	$(BIN)/ara-manage runserver --noreload 127.0.0.1:$(ARA_PORT)
+
+ara-env: ## print the ARA environment of ARA=1 (eval it to record runs by hand)
+	@env | grep -E '^(ARA_(API_CLIENT|BASE_DIR|DATABASE_NAME|DEFAULT_LABELS)|ANSIBLE_CALLBACK_PLUGINS)=' | sort | sed 's/^/export /'
