@@ -43,11 +43,17 @@ def free_port() -> int:
         return port
 
 
+def make_env() -> dict[str, str]:
+    """This environment without an enclosing make's flags and variables (`make test` runs us)."""
+    return {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+
+
 def make(*args: str) -> subprocess.CompletedProcess[str]:
     # -o setup: the venv is the one running these tests; do not install anything.
     return subprocess.run(
         ["make", "--no-print-directory", "-s", "-o", "setup", *args],
         cwd=REPO,
+        env=make_env(),
         capture_output=True,
         text=True,
         timeout=60,
@@ -135,6 +141,7 @@ def ara_server(ara_env: dict[str, str], recorded: Path) -> Iterator[int]:
             *(f"ARA_DIR={ara_env['ARA_BASE_DIR']}", f"ARA_PORT={port}"),
         ],
         cwd=REPO,
+        env=make_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
