@@ -578,30 +578,3 @@ def test_monitoring_tier_lifecycle(emulator: Emulator, tmp_path: Path, key_arn: 
     assert f"{P}made-by-hand" in left["alarms"]
     neighbours_untouched("teardown")
     ok(tier.run(teardown=True), "second teardown", changed=False)
-
-
-def test_invalid_monitoring_data_fails_before_any_call(
-    emulator: Emulator, tmp_path: Path, key_arn: str
-) -> None:
-    tier = Tier(emulator, tmp_path, key_arn)
-    before = tier.state()
-    run = tier.run(
-        aws_monitoring_thresholds={"cpu_percent": 120, "disk": 1},
-        aws_monitoring_extra_alarms=[{**EXTRA, "period": 45, "comparison": "Above"}],
-        aws_monitoring_log_groups=[{"name": f"/estate/{STACK}/app", "retention_days": 31}],
-        aws_monitoring_kms_key=f"alias/{STACK}",
-    )
-    assert run.rc != 0
-    for message in (
-        "aws_monitoring_thresholds.cpu_percent 120 is a percentage: at most 100",
-        "aws_monitoring_thresholds.disk is unknown",
-        "aws_monitoring_extra_alarms[0] (disk-docs).period 45 must be 10, 20, 30 or a multiple"
-        " of 60 seconds",
-        "aws_monitoring_extra_alarms[0] (disk-docs).comparison 'Above' must be one of",
-        f"aws_monitoring_log_groups[0] (/estate/{STACK}/app).retention_days 31 is not a"
-        " retention CloudWatch Logs accepts",
-        f"aws_monitoring_kms_key 'alias/{STACK}' must be the ARN of the stack's KMS key",
-    ):
-        assert message in run.output, f"{message!r} not in:\n{run.output[-3000:]}"
-    assert "Alarm topic, encrypted" not in run.output, "a task ran after the validation"
-    assert tier.state() == before

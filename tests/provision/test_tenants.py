@@ -212,15 +212,3 @@ def test_tenants_are_added_changed_removed_and_destroyed(
     assert main.state() == {"queues": {}, "identities": set(), "dkim": set()}
     assert other.state() == other_state, "the teardown touched the neighbour"
     ok(main.run([], teardown=True), "second teardown", changed=False)
-
-
-def test_invalid_tenants_fail_before_any_call(
-    emulator: Emulator, tmp_path: Path, zone_id: str
-) -> None:
-    tier = Tier(emulator, tmp_path, "tt-main", zone_id)
-    sqs = emulator.client("sqs", REGION)
-    before = sqs.list_queues().get("QueueUrls", [])
-    run = tier.run([{"name": "ok", "queue": True}, {"name": "bad_name", "queue": True}])
-    assert run.rc != 0
-    assert "aws_tenants_list[1].name 'bad_name' must be 1-40 lower-case" in run.output
-    assert sqs.list_queues().get("QueueUrls", []) == before
