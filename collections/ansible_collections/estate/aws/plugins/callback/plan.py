@@ -212,9 +212,7 @@ class CallbackModule(CallbackBase):  # type: ignore[misc]
         action = short(task.action)
         if action in self.get_option("local_actions"):
             return
-        keyed = task.action.startswith("estate.aws.") and action in self.get_option(
-            "keyed_modules"
-        )
+        keyed = task.action.startswith("estate.aws.") and action in self.get_option("keyed_modules")
         name = task.get_name().strip()
         found = task_entries(name, task.args.get("state"), result._result, keyed)
         self.entries.extend(e for e in found if e not in self.entries)
