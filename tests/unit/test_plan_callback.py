@@ -111,6 +111,12 @@ def test_results_without_diff() -> None:
     assert actions({"changed": True, "changes": ["created"], "arn": "a"}) == {("create", "a")}
     assert actions({"changed": True, "arn": "a"}, state="absent") == {("destroy", "a")}
     assert actions({"changed": True}) == {("change", TASK)}
+    vpc = {"changed": True, "msg": "VPC would be created if not in check mode"}
+    assert actions(vpc) == {("create", TASK)}
+    alb = {"changed": True, "msg": "Would have deleted ALB if not in check mode."}
+    assert actions(alb) == {("destroy", TASK)}
+    updated = {"changed": True, "msg": "Would have updated ALB if not in check mode."}
+    assert actions(updated) == {("change", TASK)}
 
 
 def test_summary_and_table() -> None:

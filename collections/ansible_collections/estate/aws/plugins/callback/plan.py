@@ -20,8 +20,9 @@ description:
     one resource."
   - "Action: C(destroy) when the task's C(state) is C(absent), or the diff's C(after) is empty,
     C(deleted) or C(absent) (or has C(state: absent)); C(create) when the diff's C(before) is
-    empty or absent, or the result says so (C(created: true), or C(created) among its
-    C(changes)); C(change) otherwise (also when a module reports a change without a diff)."
+    empty or absent, or the result says so (C(created: true), C(created) among its
+    C(changes), or a check-mode message such as C(VPC would be created));
+    C(change) otherwise (also when a module reports a change without a diff)."
   - Changes to files on the controller (O(local_actions), e.g. C(outputs.json)) are not resources
     and are left out.
 requirements:
@@ -59,6 +60,7 @@ options:
 
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -68,6 +70,11 @@ from ansible.plugins.callback import CallbackBase
 
 ACTIONS = ("create", "change", "destroy")
 GONE = ("absent", "deleted")
+# amazon.aws/community.aws modules without a diff in check mode say what they would have done:
+# "VPC would be created if not in check mode", "Would have deleted ALB if not in check mode."
+WOULD = re.compile(r"\bwould (?:have )?(?:been |be )?(\w+)", re.I)
+MSG_ACTIONS = {"created": "create", "launched": "create", "deleted": "destroy"}
+MSG_ACTIONS |= {"terminated": "destroy", "removed": "destroy"}
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,15 @@ def says_created(result: Mapping[str, Any]) -> bool:
     return result.get("created") is True or (isinstance(changes, list) and "created" in changes)
 
 
+def said(result: Mapping[str, Any]) -> str:
+    """The action a result without a diff states: created (in its changes, a created flag or its
+    check-mode message), deleted (its message), else change."""
+    if says_created(result):
+        return "create"
+    found = WOULD.search(str(result.get("msg") or ""))
+    return MSG_ACTIONS.get(found.group(1).lower(), "change") if found else "change"
+
+
 def identifier(result: Mapping[str, Any], fallback: str) -> str:
     """The loop item's label, else the result's resource/name/arn/id, else FALLBACK."""
     label = result.get("_ansible_item_label", result.get("item"))
@@ -164,7 +180,7 @@ def result_entries(
         action = combine(classify(d.get("before"), d.get("after")) for d in found)
         action = "create" if action == "change" and says_created(result) else action
     else:
-        action = "create" if says_created(result) else "change"
+        action = said(result)
     return [Entry(action, name, task)]
 
 
