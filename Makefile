@@ -49,7 +49,7 @@ else
 endif
 
 .PHONY: help setup apt venv image artefacts lock deploy provision configure destroy test test-py test-molecule test-lab \
-        test-containers lint bench \
+        test-containers lint bench plan \
         emulator emulator-stop clean
 
 help: ## list the targets
@@ -108,6 +108,11 @@ configure: setup $(TARGET_DEPS) ## configure the hosts of STACK only
 
 destroy: setup $(TARGET_DEPS) ## remove everything STACK created
 	$(PLAY) playbooks/destroy.yml $(PLAYBOOK_ARGS)
+
+# tools/plan/plan exits 0 (no change), 2 (drift) or 1 (error); make turns any failure into 2, so
+# .local/<stack>/plan.json ("complete": false on error) or tools/plan/plan itself tells them apart.
+plan: setup $(TARGET_DEPS) ## what provision would change in STACK (check mode, diff), per resource; exit 2 on drift
+	$(WITH_TARGET) $(WITH_MITOGEN) $(BIN)/python tools/plan/plan $(STACK) $(PLAYBOOK_ARGS)
 
 lint: setup ## yamllint + ansible-lint (production profile) + ruff
 	$(BIN)/yamllint --strict .
