@@ -191,20 +191,41 @@ def _network_findings(emulator: Emulator, region: str, stack: str) -> tuple[list
     return [finding for group in mine for finding in world_open_ports(group)], len(mine)
 
 
+def _template_devices(ec2: Any, template: str, version: str | None) -> set[str]:
+    """Device names of the EBS mappings of one launch template version."""
+    (described,) = ec2.describe_launch_template_versions(
+        LaunchTemplateId=template, Versions=[version or "$Default"]
+    )["LaunchTemplateVersions"]
+    return {m["DeviceName"] for m in described["LaunchTemplateData"].get("BlockDeviceMappings", [])}
+
+
 def _compute_findings(
     emulator: Emulator, region: str, stack: str, accepted: set[str]
 ) -> tuple[list[str], int]:
     ec2 = emulator.client("ec2", region)
     found: list[str] = []
+    by_tag = [{"Name": "tag:stack", "Values": [stack]}]
+    templates = ec2.describe_launch_templates(Filters=by_tag)["LaunchTemplates"]
+    template_ids = {t["LaunchTemplateId"] for t in templates}
     instances = stack_instances(emulator, region, stack)
     volume_ids: set[str] = set()
     for instance in instances:
-        label = f"instance {tags_of(instance).get('Name', '')} ({instance['InstanceId']})"
-        found += imdsv1_allowed(label, instance.get("MetadataOptions"))
-        volume_ids |= {
-            m["Ebs"]["VolumeId"] for m in instance.get("BlockDeviceMappings", []) if "Ebs" in m
-        }
-    by_tag = [{"Name": "tag:stack", "Values": [stack]}]
+        tags = tags_of(instance)
+        label = f"instance {tags.get('Name', '')} ({instance['InstanceId']})"
+        mappings = [m for m in instance.get("BlockDeviceMappings", []) if "Ebs" in m]
+        template = tags.get("aws:ec2launchtemplate:id")
+        if "aws:autoscaling:groupName" in tags and template:
+            # Emulator gap (moto 5.2.5): an Auto Scaling launch ignores the launch template's
+            # MetadataOptions and adds an unencrypted default root volume next to the template's
+            # own. Such an instance is judged by its template (every version is judged below,
+            # as AWS applies it) and by the volumes of the template's devices only.
+            if template not in template_ids:
+                found.append(f"{label}: launched from {template}, not one of the stack's templates")
+            devices = _template_devices(ec2, template, tags.get("aws:ec2launchtemplate:version"))
+            mappings = [m for m in mappings if m["DeviceName"] in devices]
+        else:
+            found += imdsv1_allowed(label, instance.get("MetadataOptions"))
+        volume_ids |= {m["Ebs"]["VolumeId"] for m in mappings}
     volumes = {v["VolumeId"]: v for v in ec2.describe_volumes(Filters=by_tag)["Volumes"]}
     if volume_ids:
         volumes |= {
