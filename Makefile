@@ -49,7 +49,7 @@ else
 endif
 
 .PHONY: help setup apt venv image artefacts lock deploy provision configure destroy test test-py test-molecule test-lab \
-        test-containers lint bench plan \
+        test-containers lint scan bench plan \
         emulator emulator-stop clean
 
 help: ## list the targets
@@ -114,11 +114,25 @@ destroy: setup $(TARGET_DEPS) ## remove everything STACK created
 plan: setup $(TARGET_DEPS) ## what provision would change in STACK (check mode, diff), per resource; exit 2 on drift
 	$(WITH_TARGET) $(WITH_MITOGEN) $(BIN)/python tools/plan/plan $(STACK) $(PLAYBOOK_ARGS)
 
-lint: setup ## yamllint + ansible-lint (production profile) + ruff
+lint: setup scan ## yamllint + ansible-lint (production profile) + ruff + secrets and IaC scans
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint --profile production
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/detect-secrets-hook --baseline .secrets.baseline $$(git ls-files)
+
+# checkov (static IaC scan of playbooks and roles, its ansible framework) lives in its own venv:
+# its many dependencies would clash with requirements.txt. Skips and their reasons: .checkov.yaml.
+CHECKOV_VENV := .local/tools/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+
+$(CHECKOV_STAMP): tools/scan/requirements.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q --disable-pip-version-check -r tools/scan/requirements.txt
+	@touch $@
+
+scan: $(CHECKOV_STAMP) ## checkov's ansible scan of playbooks and roles (config and justified skips: .checkov.yaml)
+	BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov -d . --config-file .checkov.yaml
 
 test-py: setup ## the pytest suite, PYTEST_JOBS= workers (each starts and stops its own emulator)
 	$(BIN)/pytest -n $(PYTEST_JOBS) --dist worksteal -m "not lab" $(PYTEST_ARGS)

@@ -105,6 +105,7 @@ def test_env_file_points_at_the_emulator(launched: Launched) -> None:
     assert dict(line.split("=", 1) for line in lines) == {
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{launched.port}",
         "AWS_ACCESS_KEY_ID": "testing",
+        # pragma: allowlist nextline secret - the emulator's fake credentials
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",

@@ -11,7 +11,6 @@ from typing import Any
 import yaml
 from conftest import Emulator
 from support.aws_state import ec2_resources, tags_of
-from support.playbook import PlaybookRun
 from support.stack import stack_vars
 
 DB_VARS = (
@@ -187,24 +186,6 @@ def check_secret(
         spec["db_name"],
     )
     assert (secret["host"], secret["port"]) == (db["Endpoint"]["Address"], db["Endpoint"]["Port"])
-
-
-def stack_passwords(emulator: Emulator, stack: str) -> list[str]:
-    """The master passwords of the stack's databases, read from Secrets Manager."""
-    data = database_data(stack)
-    prefix = data["aws_database_name_prefix"]
-    return [
-        _secret(emulator, data["stack_region"], f"{prefix}/database/{spec['name']}")["password"]
-        for spec in data["aws_database_instances"] or []
-    ]
-
-
-def assert_passwords_hidden(emulator: Emulator, stack: str, *runs: PlaybookRun) -> None:
-    """No master password appears anywhere in the output of the given runs."""
-    for password in stack_passwords(emulator, stack):
-        assert len(password) >= 16
-        for index, run in enumerate(runs):
-            assert password not in run.output, f"{stack}: run {index + 1} printed a master password"
 
 
 def database_leftovers(emulator: Emulator, region: str, stack: str) -> dict[str, set[str]]:

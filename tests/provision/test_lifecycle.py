@@ -18,17 +18,13 @@ from checks_compute import (
     group_instances,
     stack_instances,
 )
-from checks_database import (
-    assert_passwords_hidden,
-    check_database,
-    expected_final_snapshots,
-    final_snapshots,
-)
+from checks_database import check_database, expected_final_snapshots, final_snapshots
 from checks_dns import check_dns
 from checks_identity import check_identity
 from checks_kms import check_kms, stack_keys
 from checks_loadbalancing import check_loadbalancing
 from checks_network import check_network
+from checks_security import assert_secrets_hidden, check_security
 from checks_serverless import check_serverless
 from checks_storage import check_storage
 from checks_tenants import check_tenants
@@ -169,10 +165,11 @@ def test_stack_lifecycle(emulator: Emulator, stack: str, tmp_path: Path) -> None
     check_dns(emulator, stack)
     check_tenants(emulator, stack)
     check_serverless(emulator, stack)
+    check_security(emulator, stack)
     assert (tmp_path / stack / "outputs.json").is_file()
 
     assert_unchanged(second := provision(stack, tmp_path), f"{stack}: second run")
-    assert_passwords_hidden(emulator, stack, first, second)
+    assert_secrets_hidden(emulator, stack, first, second)
     assert_unchanged(
         provision(stack, tmp_path, "--check", "--diff"), f"{stack}: --check on the converged stack"
     )
@@ -208,12 +205,13 @@ def test_two_stacks_side_by_side(emulator: Emulator, tmp_path: Path) -> None:
         check_dns(emulator, stack)
         check_tenants(emulator, stack)
         check_serverless(emulator, stack)
+        check_security(emulator, stack)
 
     for stack in ("akb", "mydigitalstructure"):
         runs[stack].append(provision(stack, tmp_path))
         assert_unchanged(runs[stack][-1], f"{stack}: second run")
         assert_unchanged(provision(stack, tmp_path, "--check", "--diff"), f"{stack}: --check")
-        assert_passwords_hidden(emulator, stack, *runs[stack])
+        assert_secrets_hidden(emulator, stack, *runs[stack])
 
     akb_before = stack_resources(emulator, "akb")
     refused = destroy("akb", tmp_path, confirmed=False)

@@ -31,6 +31,7 @@ def _make(rds: Any, secrets: Any, vpc_subnets: list[str], name: str, tags: dict[
         DBInstanceClass="db.t3.micro",
         AllocatedStorage=20,
         MasterUsername="admin",
+        # pragma: allowlist nextline secret - the emulator's throwaway database
         MasterUserPassword="not-a-secret-123",
         DeletionProtection=True,
         Tags=tag_list,

@@ -67,6 +67,7 @@ def emulator_env(port: int, region: str) -> dict[str, str]:
     return {
         "AWS_ENDPOINT_URL": endpoint(port),
         "AWS_ACCESS_KEY_ID": "testing",
+        # pragma: allowlist nextline secret - the emulator's fake credentials
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": region,
         "AWS_REGION": region,

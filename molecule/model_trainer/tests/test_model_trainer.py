@@ -26,6 +26,7 @@ def s3(ephemeral_dir: Path) -> Any:
         "s3",
         endpoint_url=env["AWS_ENDPOINT_URL"],
         aws_access_key_id="testing",
+        # pragma: allowlist nextline secret - the emulator's fake credentials
         aws_secret_access_key="testing",
         region_name="eu-west-1",
     )

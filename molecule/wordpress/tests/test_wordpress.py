@@ -65,8 +65,9 @@ def installed(address: str) -> str:
         form={
             "weblog_title": TITLE,
             "user_name": "moladmin",
+            # pragma: allowlist nextline secret - throwaway test instance's admin password
             "admin_password": "Molecule-Only-Pass-9!",
-            "admin_password2": "Molecule-Only-Pass-9!",
+            "admin_password2": "Molecule-Only-Pass-9!",  # pragma: allowlist secret
             "pw_weak": "1",
             "admin_email": "admin@example.org",
             "blog_public": "0",
