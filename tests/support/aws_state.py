@@ -272,7 +272,9 @@ def _dns_and_monitoring_identities(
         found["hosted_zone"].append(f"{zone['Name']} private={private}")
         pages = route53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id)
         found["record"] += [
-            f"{zone['Name']} {_record_name(r['Name'])} {r['Type']} {r.get('SetIdentifier', '')}".rstrip()
+            " ".join(
+                [zone["Name"], _record_name(r["Name"]), r["Type"], r.get("SetIdentifier", "")]
+            ).rstrip()
             for page in pages
             for r in page["ResourceRecordSets"]
         ]
