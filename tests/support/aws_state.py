@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from conftest import Emulator
@@ -103,4 +104,191 @@ def everything(emulator: Emulator, regions: list[str]) -> dict[str, set[str]]:
         )
     iam = emulator.client("iam", regions[0])
     found["iam_role"] = {r["RoleName"] for r in iam.list_roles()["Roles"]}
+    return found
+
+
+# --- stable identities (names, tags, CIDRs; never generated IDs) ----------------------------------
+
+
+def _name(resource: dict[str, Any]) -> str:
+    return tags_of(resource).get("Name", "?")
+
+
+def _arn_name(arn: str) -> str:
+    """The name inside an elbv2 ARN (…:loadbalancer/app/<name>/<id>, …:targetgroup/<name>/<id>)."""
+    parts = arn.split(":")[-1].split("/")
+    return parts[-2]
+
+
+def stable_inventory(emulator: Emulator, region: str, stack: str) -> dict[str, list[str]]:
+    """The stack's resources by what stays the same when the stack is built again: names, Name
+    tags, CIDRs, ports, record names, and the names of the resources they point at - never the
+    IDs the cloud generates. Lists are sorted and keep duplicates, so two runs that converged to
+    the same resources compare equal and a duplicate shows up as a repeated entry."""
+    ec2 = emulator.client("ec2", region)
+    by_tag = [{"Name": "tag:stack", "Values": [stack]}]
+    names: dict[str, str] = {}  # generated ID -> stable name, for the references below
+
+    def tagged(kind: str) -> list[dict[str, Any]]:
+        return [
+            i for i in ec2_resources(emulator, region, kind) if tags_of(i).get("stack") == stack
+        ]
+
+    found: dict[str, list[str]] = {}
+    for vpc in tagged("vpc"):
+        names[vpc["VpcId"]] = _name(vpc)
+    found["vpc"] = [f"{_name(v)} {v['CidrBlock']}" for v in tagged("vpc")]
+    subnets = tagged("subnet")
+    names.update({s["SubnetId"]: _name(s) for s in subnets})
+    found["subnet"] = [f"{_name(s)} {s['CidrBlock']} {s['AvailabilityZone']}" for s in subnets]
+    groups = ec2.describe_security_groups(Filters=by_tag)["SecurityGroups"]
+    names.update({g["GroupId"]: g["GroupName"] for g in groups})
+    found["security_group_rule"] = [
+        f"{g['GroupName']} {direction} {p.get('IpProtocol')} {p.get('FromPort')}-{p.get('ToPort')} "
+        + ",".join(
+            sorted(
+                [r["CidrIp"] for r in p.get("IpRanges", [])]
+                + [r["CidrIpv6"] for r in p.get("Ipv6Ranges", [])]
+                + [names.get(r["GroupId"], "?") for r in p.get("UserIdGroupPairs", [])]
+            )
+        )
+        for g in groups
+        for direction, key in (("in", "IpPermissions"), ("out", "IpPermissionsEgress"))
+        for p in g.get(key, [])
+    ]
+    found["security_group"] = [g["GroupName"] for g in groups]
+    for kind in ("internet_gateway", "nat_gateway", "vpn_gateway", "customer_gateway"):
+        items = tagged(kind)
+        names.update({i[EC2_KINDS[kind][2]]: _name(i) for i in items})
+        found[kind] = [_name(i) for i in items]
+    found["vpn_connection"] = [_name(c) for c in tagged("vpn_connection")]
+    found["flow_log"] = [
+        f"{names.get(f['ResourceId'], '?')} {f.get('LogGroupName', f.get('LogDestination'))}"
+        for f in tagged("flow_log")
+    ]
+    found["route"] = [
+        f"{_name(t)} {r.get('DestinationCidrBlock', r.get('DestinationIpv6CidrBlock'))} -> "
+        + next((names.get(r[k], k) for k in ROUTE_TARGETS if k in r), "?")
+        for t in tagged("route_table")
+        for r in t.get("Routes", [])
+    ]
+    found["route_table_association"] = [
+        f"{_name(t)} {names.get(a.get('SubnetId', ''), 'main' if a.get('Main') else '?')}"
+        for t in tagged("route_table")
+        for a in t.get("Associations", [])
+    ]
+    reservations = ec2.describe_instances(
+        Filters=[*by_tag, {"Name": "instance-state-name", "Values": ["pending", "running"]}]
+    )["Reservations"]
+    instances = [i for r in reservations for i in r["Instances"]]
+    names.update({i["InstanceId"]: _name(i) for i in instances})
+    found["instance"] = [
+        f"{_name(i)} {i['InstanceType']} {names.get(i.get('SubnetId', ''), '?')}" for i in instances
+    ]
+    found["volume"] = [
+        f"{_name(v)} {v['Size']} "
+        + ",".join(sorted(names.get(a["InstanceId"], "?") for a in v.get("Attachments", [])))
+        for v in ec2.describe_volumes(Filters=by_tag)["Volumes"]
+        if v["State"] != "deleted"
+    ]
+    found["elastic_ip"] = [
+        f"{_name(a)} {names.get(a.get('InstanceId', ''), '-')}"
+        for a in ec2.describe_addresses(Filters=by_tag)["Addresses"]
+    ]
+    found["launch_template"] = [
+        t["LaunchTemplateName"]
+        for t in ec2.describe_launch_templates(Filters=by_tag)["LaunchTemplates"]
+    ]
+    found["key_pair"] = [k["KeyName"] for k in ec2.describe_key_pairs(Filters=by_tag)["KeyPairs"]]
+    found.update(_elbv2_identities(emulator, region, stack, names))
+    found.update(_dns_and_monitoring_identities(emulator, region, stack))
+    return {kind: sorted(items) for kind, items in found.items() if items}
+
+
+ROUTE_TARGETS = (
+    "GatewayId",
+    "NatGatewayId",
+    "VpcPeeringConnectionId",
+    "TransitGatewayId",
+    "NetworkInterfaceId",
+    "InstanceId",
+)
+
+
+def _elbv2_identities(
+    emulator: Emulator, region: str, stack: str, names: dict[str, str]
+) -> dict[str, list[str]]:
+    """Application load balancers, their listeners, target groups and registered targets."""
+    elbv2 = emulator.client("elbv2", region)
+    arns = [lb["LoadBalancerArn"] for lb in elbv2.describe_load_balancers()["LoadBalancers"]]
+    arns += [tg["TargetGroupArn"] for tg in elbv2.describe_target_groups()["TargetGroups"]]
+    ours = {
+        desc["ResourceArn"]
+        for start in range(0, len(arns), 20)
+        for desc in elbv2.describe_tags(ResourceArns=arns[start : start + 20])["TagDescriptions"]
+        if tags_of(desc).get("stack") == stack
+    }
+    albs = sorted(a for a in ours if ":loadbalancer/" in a)
+    target_groups = sorted(a for a in ours if ":targetgroup/" in a)
+    found: dict[str, list[str]] = {
+        "alb": [_arn_name(a) for a in albs],
+        "target_group": [_arn_name(a) for a in target_groups],
+    }
+    found["listener"] = [
+        f"{_arn_name(alb)} {listener['Protocol']}:{listener['Port']}"
+        for alb in albs
+        for listener in elbv2.describe_listeners(LoadBalancerArn=alb)["Listeners"]
+    ]
+    found["target_registration"] = [
+        f"{_arn_name(tg)} {names.get(t['Target']['Id'], t['Target']['Id'])}"
+        f":{t['Target'].get('Port')}"
+        for tg in target_groups
+        for t in elbv2.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+    ]
+    return found
+
+
+GENERATED_LABEL = re.compile(r"^(_[0-9a-f]{16,}|[a-z0-9]{20,}(?=\._domainkey\.))")
+
+
+def _record_name(name: str) -> str:
+    """A record name without the label AWS generates (an ACM validation record's `_<hash>`, a
+    DKIM record's token): two builds of a stack have the same records up to those."""
+    return GENERATED_LABEL.sub("<generated>", name)
+
+
+def _dns_and_monitoring_identities(
+    emulator: Emulator, region: str, stack: str
+) -> dict[str, list[str]]:
+    """Route53 records of the stack's zones (name and type), alarms, dashboards, KMS aliases."""
+    route53 = emulator.client("route53", "us-east-1")
+    found: dict[str, list[str]] = {"hosted_zone": [], "record": []}
+    for zone in route53.list_hosted_zones()["HostedZones"]:
+        zone_id = zone["Id"].split("/")[-1]
+        tags = route53.list_tags_for_resource(ResourceType="hostedzone", ResourceId=zone_id)
+        if tags_of(tags["ResourceTagSet"]).get("stack") != stack:
+            continue
+        private = zone.get("Config", {}).get("PrivateZone", False)
+        found["hosted_zone"].append(f"{zone['Name']} private={private}")
+        pages = route53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id)
+        found["record"] += [
+            " ".join(
+                [zone["Name"], _record_name(r["Name"]), r["Type"], r.get("SetIdentifier", "")]
+            ).rstrip()
+            for page in pages
+            for r in page["ResourceRecordSets"]
+        ]
+    cloudwatch = emulator.client("cloudwatch", region)
+    alarms = cloudwatch.describe_alarms()["MetricAlarms"]
+    found["metric_alarm"] = [a["AlarmName"] for a in alarms if stack in a["AlarmName"]]
+    found["dashboard"] = [
+        d["DashboardName"]
+        for d in cloudwatch.list_dashboards()["DashboardEntries"]
+        if stack in d["DashboardName"]
+    ]
+    found["kms_alias"] = [
+        a["AliasName"]
+        for a in emulator.client("kms", region).list_aliases()["Aliases"]
+        if stack in a["AliasName"]
+    ]
     return found
