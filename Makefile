@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 PYTEST_JOBS ?= 2
 
 # Debian packages the lab needs (podman instances for Molecule and the local lab).
-APT_PACKAGES := podman runc debootstrap make git openssh-client bind9-dnsutils curl
+APT_PACKAGES := podman runc debootstrap make git openssh-client bind9-dnsutils curl graphviz
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
@@ -50,7 +50,7 @@ endif
 
 .PHONY: help setup apt venv image artefacts lock deploy provision configure destroy test test-py test-molecule test-lab \
         test-containers lint bench \
-        emulator emulator-stop clean
+        emulator emulator-stop clean backup failover diagram
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -108,6 +108,15 @@ configure: setup $(TARGET_DEPS) ## configure the hosts of STACK only
 
 destroy: setup $(TARGET_DEPS) ## remove everything STACK created
 	$(PLAY) playbooks/destroy.yml $(PLAYBOOK_ARGS)
+
+backup: setup $(TARGET_DEPS) ## AMIs, EBS and RDS snapshots of STACK, pruned by retention (roles/aws_backup)
+	$(PLAY) playbooks/backup.yml $(PLAYBOOK_ARGS)
+
+failover: setup $(TARGET_DEPS) ## redeploy STACK in its standby region and flip its Route53 failover records (-e aws_backup_failover_direction=failback)
+	$(PLAY) playbooks/failover.yml $(PLAYBOOK_ARGS)
+
+diagram: setup $(TARGET_DEPS) ## draw STACK from live state into .local/<stack>/diagram.{dot,svg}
+	$(WITH_TARGET) $(BIN)/python tools/diagram/diagram.py $(STACK)
 
 lint: setup ## yamllint + ansible-lint (production profile) + ruff
 	$(BIN)/yamllint --strict .

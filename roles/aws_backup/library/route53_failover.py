@@ -37,6 +37,17 @@ options:
     type: list
     elements: str
     default: []
+  standby_from:
+    description:
+      - Dotted path into O(standby_outputs) whose value is the SECONDARY's after a failover
+        (e.g. C(aws_loadbalancing_outputs.albs.api.dns_name)); used when O(standby_values) is
+        empty. A path that does not resolve fails the run.
+    type: str
+    default: ""
+  standby_outputs:
+    description: The standby region's tier outputs that O(standby_from) is read from.
+    type: dict
+    default: {}
   direction:
     description: failover or failback.
     type: str
@@ -75,6 +86,14 @@ def fqdn(name: str, zone: str) -> str:
     return zone if name in ("@", "") else f"{name.rstrip('.')}.{zone}"
 
 
+def resolve(outputs: dict[str, Any], path: str) -> str:
+    """The string at dotted PATH in OUTPUTS ('' when any step is missing)."""
+    value: Any = outputs
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, str) else ""
+
+
 def main() -> None:
     module = AnsibleAWSModule(
         argument_spec={
@@ -82,6 +101,8 @@ def main() -> None:
             "name": {"type": "str", "required": True},
             "type": {"type": "str", "default": "CNAME"},
             "standby_values": {"type": "list", "elements": "str", "default": []},
+            "standby_from": {"type": "str", "default": ""},
+            "standby_outputs": {"type": "dict", "default": {}},
             "direction": {
                 "type": "str",
                 "choices": ["failover", "failback"],
@@ -91,6 +112,11 @@ def main() -> None:
         supports_check_mode=True,
     )
     p = module.params
+    if p["direction"] == "failover" and not p["standby_values"] and p["standby_from"]:
+        value = resolve(p["standby_outputs"], p["standby_from"])
+        if not value:
+            module.fail_json(msg=f"The standby outputs hold nothing at {p['standby_from']}")
+        p["standby_values"] = [value]
     route53 = module.client("route53")
     wanted = fqdn(p["name"], p["zone"]).lower()
     zone_name = p["zone"].rstrip(".").lower() + "."
