@@ -234,15 +234,16 @@ def test_failover_redeploys_in_standby_and_flips_dns(emulator: Emulator, tmp_pat
         pair = failover_pair(emulator, "mobile-startup.example.", "api.mobile-startup.example.")
         assert answer(emulator, pair) == pair["PRIMARY"]["ResourceRecords"][0]["Value"]
     finally:
-        ok(
-            destroy(
-                stack, outputs, "-e", f"stack_region={standby}", "-e", "aws_kms_replica_regions=[]"
-            ),
-            "destroy standby",
-        )
-        ok(destroy(stack, outputs), "destroy primary")
+        # Both regions are torn down even when one teardown fails; then the failures are raised.
+        standby_only = json.dumps({"stack_region": standby, "aws_kms_replica_regions": []})
+        runs = [
+            (destroy(stack, outputs, "-e", standby_only), "destroy standby"),
+            (destroy(stack, outputs), "destroy primary"),
+        ]
         for region in (primary, standby):
             drop_final_snapshots(emulator, region, before[region])
+        for run, what in runs:
+            ok(run, what)
 
 
 def failover_pair(emulator: Emulator, zone: str, name: str) -> dict[str, dict[str, Any]]:
