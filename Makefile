@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 PYTEST_JOBS ?= 2
 
 # Debian packages the lab needs (podman instances for Molecule and the local lab).
-APT_PACKAGES := podman runc debootstrap make git openssh-client bind9-dnsutils curl
+APT_PACKAGES := podman runc debootstrap make git openssh-client bind9-dnsutils curl graphviz
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
@@ -49,7 +49,7 @@ else
 endif
 
 .PHONY: help setup apt venv image artefacts lock deploy provision configure destroy test test-py test-molecule test-lab \
-        test-containers lint scan bench plan \
+        test-containers lint scan bench plan backup failover diagram \
         emulator emulator-stop clean
 
 help: ## list the targets
@@ -113,6 +113,15 @@ destroy: setup $(TARGET_DEPS) ## remove everything STACK created
 # .local/<stack>/plan.json ("complete": false on error) or tools/plan/plan itself tells them apart.
 plan: setup $(TARGET_DEPS) ## what provision would change in STACK (check mode, diff), per resource; exit 2 on drift
 	$(WITH_TARGET) $(WITH_MITOGEN) $(BIN)/python tools/plan/plan $(STACK) $(PLAYBOOK_ARGS)
+
+backup: setup $(TARGET_DEPS) ## AMIs, EBS and RDS snapshots of STACK, pruned by retention (roles/aws_backup)
+	$(PLAY) playbooks/backup.yml $(PLAYBOOK_ARGS)
+
+failover: setup $(TARGET_DEPS) ## redeploy STACK in its standby region and flip its Route53 failover records (-e aws_backup_failover_direction=failback)
+	$(PLAY) playbooks/failover.yml $(PLAYBOOK_ARGS)
+
+diagram: setup $(TARGET_DEPS) ## draw STACK from live state into .local/<stack>/diagram.{dot,svg}
+	$(WITH_TARGET) $(BIN)/python tools/diagram/diagram.py $(STACK)
 
 lint: setup scan ## yamllint + ansible-lint (production profile) + ruff + secrets and IaC scans
 	$(BIN)/yamllint --strict .
