@@ -48,8 +48,8 @@ else
   $(error TARGET must be 'local' or 'aws', not '$(TARGET)')
 endif
 
-.PHONY: help setup apt venv image artefacts lock deploy provision configure destroy test test-py test-molecule test-lab \
-        test-containers lint scan bench plan backup failover diagram \
+.PHONY: help setup apt venv image artefacts lock deploy deploy-app provision configure destroy test test-py test-molecule \
+        test-lab test-containers lint scan bench plan backup failover diagram \
         emulator emulator-stop clean
 
 help: ## list the targets
@@ -99,6 +99,9 @@ emulator-stop: ## stop the embedded AWS emulator
 
 deploy: setup $(TARGET_DEPS) ## provision STACK, configure its hosts, smoke-check, print a summary
 	$(PLAY) playbooks/site.yml $(PLAYBOOK_ARGS)
+
+deploy-app: setup $(TARGET_DEPS) ## rolling deploy of STACK's app servers behind its load balancers (RELEASE= labels it)
+	$(PLAY) playbooks/deploy_app.yml $(if $(RELEASE),-e python_app_release=$(RELEASE)) $(PLAYBOOK_ARGS)
 
 provision: setup $(TARGET_DEPS) ## AWS resources of STACK only
 	$(PLAY) playbooks/provision.yml $(PLAYBOOK_ARGS)

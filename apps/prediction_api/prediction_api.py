@@ -1,6 +1,7 @@
 """Customer-attribution prediction API: a small WSGI service run by gunicorn.
 
-GET  /health    200 {"status": "ok", "model": <version or null>, "pid": <worker pid>}
+GET  /health    200 {"status": "ok", "model": <version or null>, "release": <APP_RELEASE or null>,
+                     "pid": <worker pid>}
 POST /predict   {"features": [pages_viewed, minutes_on_site, visits, came_from_search]}
                 -> 200 {"probability": 0.42, "model": <version>}
 
@@ -37,7 +38,7 @@ def probability(model: dict[str, Any], features: list[float]) -> float:
 
 
 def make_app(
-    model: dict[str, Any] | None,
+    model: dict[str, Any] | None, release: str | None = None
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     version = model.get("version") if model else None
 
@@ -49,7 +50,11 @@ def make_app(
     def application(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", "/"), environ.get("REQUEST_METHOD", "GET")
         if path == "/health" and method == "GET":
-            return reply(start, "200 OK", {"status": "ok", "model": version, "pid": os.getpid()})
+            return reply(
+                start,
+                "200 OK",
+                {"status": "ok", "model": version, "release": release, "pid": os.getpid()},
+            )
         if path != "/predict":
             return reply(start, "404 Not Found", {"error": "not found"})
         if method != "POST":
@@ -70,4 +75,6 @@ def make_app(
     return application
 
 
-application = make_app(load_model(os.environ.get("PREDICTION_MODEL_PATH", "")))
+application = make_app(
+    load_model(os.environ.get("PREDICTION_MODEL_PATH", "")), os.environ.get("APP_RELEASE") or None
+)

@@ -17,6 +17,7 @@ import json
 import os
 import ssl
 import subprocess
+import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,6 +100,45 @@ def get(url: str, host: str, data: bytes | None = None) -> tuple[int, str, dict[
             return reply.status, reply.read().decode(), dict(reply.headers)
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode(), dict(error.headers)
+
+
+class RequestLoop:
+    """Requests to one URL, back to back on new connections, from a thread while a block runs:
+    what a user sees of a rolling deploy. Any status but 200, or any error, is a failure."""
+
+    def __init__(self, url: str, host: str) -> None:
+        self.url, self.host = url, host
+        self.sent, self.failures, self.bodies = 0, [], []  # type: ignore[var-annotated]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                status, body, _ = get(self.url, self.host)
+                if status != 200:
+                    self.failures.append(f"{status}: {body[:200]}")
+                else:
+                    self.bodies.append(json.loads(body))
+            except Exception as error:  # every error is a failed request
+                self.failures.append(repr(error))
+            self.sent += 1
+            self._stop.wait(0.05)
+
+    def __enter__(self) -> RequestLoop:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+
+def registered(emulator: Emulator, group: str) -> list[str]:
+    elbv2 = emulator.client("elbv2", "eu-west-1")
+    arn = elbv2.describe_target_groups(Names=[group])["TargetGroups"][0]["TargetGroupArn"]
+    health = elbv2.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
+    return sorted(d["Target"]["Id"] for d in health)
 
 
 @pytest.fixture
@@ -189,6 +229,45 @@ def test_local_lab_deploy_smoke_idempotence_and_teardown(emulator: Emulator, lab
     second = lab.play("site.yml")
     ok(second, "second deploy")
     assert second.changed == 0, f"second deploy changed: {second.changed_tasks()}"
+
+    # Rolling deploy of a new release while a client keeps asking through uat-load-balancer: no
+    # request fails, both hosts end on the new release and both are registered again.
+    health = f"https://{uat['address']}/health"
+    uat_ips = registered(emulator, "uat-web")
+    with RequestLoop(health, "uat.withcubed.com") as loop:
+        rolled = lab.play("deploy_app.yml", "-e", "python_app_release=2026.11.24")
+    ok(rolled, "rolling deploy")
+    assert loop.sent > 20 and loop.failures == [], f"{loop.sent} requests: {loop.failures[:5]}"
+    assert loop.bodies[-1]["release"] == "2026.11.24"
+    for n in (1, 2):
+        body = json.loads(
+            get(f"http://{hosts[f'{STACK}-uat-{n}-1']}/health", "uat.withcubed.com")[1]
+        )
+        assert body["release"] == "2026.11.24", body
+    assert registered(emulator, "uat-web") == uat_ips
+    assert sorted(lab.lab()["load_balancers"]["uat-load-balancer"]["backends"]) == sorted(
+        uat["backends"]
+    )
+
+    # A release that cannot start: the first host fails its health check and the rollout stops
+    # there, out of service; the other host keeps serving the previous release; no request fails.
+    with RequestLoop(health, "uat.withcubed.com") as loop:
+        broken = lab.play(
+            "deploy_app.yml",
+            "-e",
+            "python_app_release=broken",
+            "-e",
+            "python_app_wsgi=missing_module:application",
+            "-e",
+            "deploy_app_health_retries=3",
+            "-e",
+            "deploy_app_health_delay=2",
+        )
+    assert broken.rc != 0 and "Health-check the host on itself" in broken.output
+    assert loop.sent > 10 and loop.failures == [], f"{loop.sent} requests: {loop.failures[:5]}"
+    assert {b["release"] for b in loop.bodies} == {"2026.11.24"}
+    assert len(registered(emulator, "uat-web")) == 1
+    assert len(lab.lab()["load_balancers"]["uat-load-balancer"]["backends"]) == 1
 
     # Teardown: no container, no network, no emulated resource of the stack.
     gone = lab.play("destroy.yml", "-e", "aws_storage_destroy_data_buckets=true")

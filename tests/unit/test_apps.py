@@ -80,4 +80,6 @@ def test_api_errors(model: dict[str, Any]) -> None:
     assert _call(app, "GET", "/nope")["_status"] == "404 Not Found"
     no_model = api.make_app(None)
     assert _call(no_model, "GET", "/health")["model"] is None
+    assert _call(no_model, "GET", "/health")["release"] is None
+    assert _call(api.make_app(None, "2026.11.2"), "GET", "/health")["release"] == "2026.11.2"
     assert _call(no_model, "POST", "/predict", b"{}")["_status"] == "503 Service Unavailable"
