@@ -2,7 +2,7 @@
 # [check]); the password comes on stdin, never on a command line. Prints ok or changed.
 set -eu
 user=$1 db=$2 check=${3:-}
-IFS= read -r password
+IFS= read -r password || [ -n "$password" ]
 case $password in *"'"* | *'\'* | "") echo "master-user: unsupported password" >&2; exit 2 ;; esac
 i=0
 until mariadb-admin --silent ping >/dev/null 2>&1; do

@@ -3,7 +3,7 @@
 # changed.
 set -eu
 user=$1 db=$2 check=${3:-}
-IFS= read -r password
+IFS= read -r password || [ -n "$password" ]
 case $password in *"'"* | *'"'* | "") echo "master-user: unsupported password" >&2; exit 2 ;; esac
 i=0
 until pg_isready -q -h 127.0.0.1; do
