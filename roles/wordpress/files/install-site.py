@@ -1,7 +1,9 @@
 """Install a WordPress site once (what its install page does), on the host, against the local
 Apache: site title, administrator. The administrator's password is generated here, once, into a
 root-only file (ADMIN_FILE) and never passes through Ansible. Prints ok, changed (or, with
---check, what it would do). usage: install-site.py HOST ADMIN_FILE TITLE USER EMAIL PUBLIC [--check]"""
+--check, what it would do).
+
+usage: install-site.py HOST ADMIN_FILE TITLE USER EMAIL PUBLIC [--check]"""
 
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ def main() -> int:
     if "Already Installed" in page:
         print("ok")
         return 0
-    if status != 200 or 'name="weblog_title"' not in page and "step=1" not in page:
+    if status != 200 or ('name="weblog_title"' not in page and "step=1" not in page):
         print(f"install-site: unexpected install page ({status}): {page[:400]}", file=sys.stderr)
         return 1
     if check:

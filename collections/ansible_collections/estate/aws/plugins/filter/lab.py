@@ -74,9 +74,10 @@ DB_SERVERS = {
 
 
 def lab_database(instance: dict[str, Any], lab_id: Any, name_prefix: Any) -> dict[str, Any]:
-    """An ``rds_instance_info`` instance as the lab's database item: container ``<lab_id>-db-<id>``,
-    ``server`` (mariadb, postgres; '' for an engine the lab cannot serve), endpoint and port, and
-    the aws_database tier's secret ``<name_prefix>/database/<name>`` (id ``<name_prefix>-<name>``)."""
+    """An ``rds_instance_info`` instance as the lab's database item: container
+    ``<lab_id>-db-<id>``, ``server`` (mariadb, postgres; '' for an engine the lab cannot serve),
+    endpoint and port, and the aws_database tier's secret ``<name_prefix>/database/<name>`` (for
+    the instance ``<name_prefix>-<name>``)."""
     identifier = _text(instance.get("db_instance_identifier"))
     engine = _text(instance.get("engine"))
     endpoint = instance.get("endpoint") or {}
@@ -228,8 +229,12 @@ def lab_outside(hosts: dict[str, Any], subnet: Any) -> list[str]:
 
 
 def summary_line(item: dict[str, Any], kind: Any) -> str:
-    """One line of the deploy summary: ``kind  name  address``."""
-    return f"{_text(kind):<14} {_text(item.get('key')):<32} {_text(item.get('value')) or '-'}"
+    """One line of the deploy summary: ``kind  name  address`` (a lab database: its container's
+    address and the endpoint it answers for)."""
+    value = item.get("value")
+    if isinstance(value, dict):
+        value = f"{_text(value.get('address')) or '-'} ({_text(value.get('endpoint'))})"
+    return f"{_text(kind):<14} {_text(item.get('key')):<32} {_text(value) or '-'}"
 
 
 def lab_overlaps(first: Any, second: Any) -> bool:
