@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 PYTEST_JOBS ?= 2
 
 # Debian packages the lab needs (podman instances for Molecule and the local lab).
-APT_PACKAGES := podman runc debootstrap make git openssh-client bind9-dnsutils curl graphviz
+APT_PACKAGES := podman runc debootstrap make git openssh-client bind9-dnsutils curl graphviz chromium file
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
@@ -149,8 +149,8 @@ scan: $(CHECKOV_STAMP) ## checkov's ansible scan of playbooks and roles (config 
 test-py: setup ## the pytest suite, PYTEST_JOBS= workers (each starts and stops its own emulator)
 	$(BIN)/pytest -n $(PYTEST_JOBS) --dist worksteal -m "not lab" $(PYTEST_ARGS)
 
-test-lab: setup ## the full-stack lab test: deploy cubed into containers, smoke, re-deploy (changed=0), destroy
-	$(BIN)/pytest -n 0 -m lab -p no:cacheprovider $(PYTEST_ARGS) tests/provision/test_lab.py
+test-lab: setup ## the full-stack lab tests: deploy cubed, then akb (RDS container, WordPress, browser), into containers, smoke, re-deploy (changed=0), destroy
+	$(BIN)/pytest -n 0 -m lab -p no:cacheprovider $(PYTEST_ARGS) tests/provision/test_lab.py tests/provision/test_lab_akb.py
 
 MOLECULE_SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 

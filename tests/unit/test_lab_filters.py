@@ -252,3 +252,32 @@ def test_relay_forwards_both_ways_over_loopback() -> None:
         finally:
             server.shutdown()
             server.server_close()
+
+
+def test_rds_instances_become_lab_databases_without_credentials() -> None:
+    mysql = {
+        "db_instance_identifier": "akb-portal",
+        "engine": "mysql",
+        "endpoint": {"address": "akb-portal.x.ap-southeast-2.rds.amazonaws.com", "port": 3306},
+        "db_name": "wordpress",
+        "master_username": "akbadmin",
+    }
+    item = lab.lab_database(mysql, "t-akb", "akb")
+    assert item == {
+        "identifier": "akb-portal",
+        "container": "t-akb-db-akb-portal",
+        "engine": "mysql",
+        "server": "mariadb",
+        "endpoint": "akb-portal.x.ap-southeast-2.rds.amazonaws.com",
+        "port": 3306,
+        "db_name": "wordpress",
+        "master_username": "akbadmin",
+        "secret": "akb/database/portal",
+    }
+    postgres = lab.lab_database({"db_instance_identifier": "m-app", "engine": "postgres"}, "m", "m")
+    assert (postgres["server"], postgres["port"], postgres["endpoint"]) == ("postgres", 5432, "")
+    assert lab.lab_database({"engine": "sqlserver-ex"}, "x", "x")["server"] == ""
+    summary = lab.lab_database_summary(item, {"t-akb-db-akb-portal": "10.89.3.4"})
+    assert summary["address"] == "10.89.3.4" and "password" not in summary
+    line = lab.summary_line({"key": "akb-portal", "value": summary}, "database")
+    assert line.split()[-2:] == ["10.89.3.4", "(akb-portal.x.ap-southeast-2.rds.amazonaws.com)"]

@@ -11,7 +11,14 @@ key=$2
 changed=0
 apply() { if [ "$check" = 0 ]; then "$@"; fi; }
 
-state=$(systemctl is-system-running --wait 2>/dev/null || true)
+# Right after the container starts systemd may not answer yet (no bus: empty state); on a busy
+# machine that takes seconds, so ask again for up to two minutes.
+state=
+i=0
+while [ -z "$state" ] && [ "$i" -lt 120 ]; do
+  state=$(systemctl is-system-running --wait 2>/dev/null || true)
+  [ -n "$state" ] || { i=$((i + 1)); sleep 1; }
+done
 case "$state" in running|degraded) ;; *) echo "boot did not finish: $state" >&2; exit 1 ;; esac
 
 if ! id "$user" >/dev/null 2>&1; then

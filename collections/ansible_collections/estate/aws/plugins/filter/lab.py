@@ -17,6 +17,10 @@ across a VPN) is listed under ``unbacked`` and never contacted.
 ``estate.aws.lab_host``, ``lab_containers``, ``lab_addresses``: an instance as a lab host item, a
 stack's lab containers of one kind (by their labels), the containers' addresses on the lab network.
 
+``estate.aws.lab_database``: an ``rds_instance_info`` instance as the lab's database item (the
+container that serves it, the server kind for its engine, its endpoint and the master secret's
+name).
+
 ``estate.aws.bind_zones``: Route53 record sets as the dns_server role's zones.
 
 ``estate.aws.lab_overlaps``: whether two CIDRs overlap (the lab network and the stack's VPC).
@@ -56,6 +60,39 @@ def lab_host(instance: dict[str, Any], prefix: Any = "") -> dict[str, Any]:
         "instance_id": instance_id,
         "role": _text(tags.get("role")) or "none",
         "private_ip": _text(instance.get("private_ip_address")),
+    }
+
+
+# RDS engines the lab serves, by the server that stands in for them.
+DB_SERVERS = {
+    "mysql": "mariadb",
+    "mariadb": "mariadb",
+    "aurora-mysql": "mariadb",
+    "postgres": "postgres",
+    "aurora-postgresql": "postgres",
+}
+
+
+def lab_database(instance: dict[str, Any], lab_id: Any, name_prefix: Any) -> dict[str, Any]:
+    """An ``rds_instance_info`` instance as the lab's database item: container
+    ``<lab_id>-db-<id>``, ``server`` (mariadb, postgres; '' for an engine the lab cannot serve),
+    endpoint and port, and the aws_database tier's secret ``<name_prefix>/database/<name>`` (for
+    the instance ``<name_prefix>-<name>``)."""
+    identifier = _text(instance.get("db_instance_identifier"))
+    engine = _text(instance.get("engine"))
+    endpoint = instance.get("endpoint") or {}
+    prefix = _text(name_prefix)
+    name = identifier.removeprefix(prefix + "-") if prefix else identifier
+    return {
+        "identifier": identifier,
+        "container": f"{_text(lab_id)}-db-{lab_container_name(identifier)}",
+        "engine": engine,
+        "server": DB_SERVERS.get(engine, ""),
+        "endpoint": _text(endpoint.get("address")),
+        "port": int(endpoint.get("port") or (5432 if "postgres" in engine else 3306)),
+        "db_name": _text(instance.get("db_name")),
+        "master_username": _text(instance.get("master_username")),
+        "secret": f"{prefix}/database/{name}",
     }
 
 
@@ -121,6 +158,18 @@ def lab_lb_summary(site: dict[str, Any], addresses: dict[str, str], stack: Any) 
     }
 
 
+def lab_database_summary(database: dict[str, Any], addresses: dict[str, str]) -> dict[str, Any]:
+    """A database's line of the lab outputs (no credential: they stay in Secrets Manager)."""
+    return {
+        "endpoint": database["endpoint"],
+        "port": database["port"],
+        "engine": database["engine"],
+        "container": database["container"],
+        "address": _text((addresses or {}).get(database["container"])),
+        "secret": database["secret"],
+    }
+
+
 def bind_zones(
     record_sets: dict[str, list[dict[str, Any]]], nameserver: Any, nameserver_address: Any
 ) -> list[dict[str, Any]]:
@@ -180,8 +229,12 @@ def lab_outside(hosts: dict[str, Any], subnet: Any) -> list[str]:
 
 
 def summary_line(item: dict[str, Any], kind: Any) -> str:
-    """One line of the deploy summary: ``kind  name  address``."""
-    return f"{_text(kind):<14} {_text(item.get('key')):<32} {_text(item.get('value')) or '-'}"
+    """One line of the deploy summary: ``kind  name  address`` (a lab database: its container's
+    address and the endpoint it answers for)."""
+    value = item.get("value")
+    if isinstance(value, dict):
+        value = f"{_text(value.get('address')) or '-'} ({_text(value.get('endpoint'))})"
+    return f"{_text(kind):<14} {_text(item.get('key')):<32} {_text(value) or '-'}"
 
 
 def lab_overlaps(first: Any, second: Any) -> bool:
@@ -319,4 +372,6 @@ class FilterModule:
             "lab_outside": lab_outside,
             "summary_line": summary_line,
             "lab_lb_summary": lab_lb_summary,
+            "lab_database": lab_database,
+            "lab_database_summary": lab_database_summary,
         }
