@@ -122,6 +122,7 @@ def test_containers_and_addresses_by_label_and_network() -> None:
                     "estate.lab": "t-cubed",
                     "estate.kind": "host",
                     "estate.instance-id": "i-1",
+                    "estate.emulator": "40123",
                 }
             },
             "State": {"Running": True},
@@ -138,6 +139,14 @@ def test_containers_and_addresses_by_label_and_network() -> None:
         {"name": "t-cubed-docs-1", "instance_id": "i-1", "target": ""}
     ]
     assert lab.lab_containers(containers, "t-cubed", "lb") == []
+    # Only the containers that back the given emulator (a test's teardown spares a dev lab).
+    assert [c["name"] for c in lab.lab_containers(containers, "t-cubed", "", 40123)] == [
+        "t-cubed-docs-1"
+    ]
+    assert lab.lab_containers(containers, "t-cubed", "", "5055") == []
+    assert lab.lab_containers(containers, "cubed", "host", "40123") == []
+    assert lab.lab_network_users(containers, "estate-lab-cubed") == ["cubed-docs-1"]
+    assert lab.lab_network_users(containers, "estate-lab-other") == []
     assert lab.lab_addresses(containers, "estate-lab-t-cubed") == {"t-cubed-docs-1": "10.89.3.2"}
     host = lab.lab_host(
         {

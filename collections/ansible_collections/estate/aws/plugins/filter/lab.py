@@ -97,15 +97,19 @@ def lab_database(instance: dict[str, Any], lab_id: Any, name_prefix: Any) -> dic
 
 
 def lab_containers(
-    containers: list[dict[str, Any]], stack: Any, kind: Any = ""
+    containers: list[dict[str, Any]], stack: Any, kind: Any = "", emulator: Any = ""
 ) -> list[dict[str, Any]]:
-    """The containers of one stack's lab of one kind (host, lb, relay; any when empty), from
-    ``podman_container_info``, as {name, instance_id, target}."""
+    """The containers of one stack's lab of one kind (host, lb, db, relay; any when empty), from
+    ``podman_container_info``, as {name, instance_id, target}. With ``emulator`` (its port), only
+    the containers that back that emulator: a test's teardown against its own emulator leaves a
+    developer's lab of the same stack alone."""
     found = []
     for container in containers or []:
         labels = (container.get("Config") or {}).get("Labels") or {}
-        if labels.get("estate.lab") == _text(stack) and (
-            not kind or labels.get("estate.kind") == _text(kind)
+        if (
+            labels.get("estate.lab") == _text(stack)
+            and (not kind or labels.get("estate.kind") == _text(kind))
+            and (not _text(emulator) or labels.get("estate.emulator") == _text(emulator))
         ):
             found.append(
                 {
@@ -115,6 +119,15 @@ def lab_containers(
                 }
             )
     return sorted(found, key=lambda c: c["name"])
+
+
+def lab_network_users(containers: list[dict[str, Any]], network: Any) -> list[str]:
+    """Names of the containers attached to a network (``podman_container_info``)."""
+    return sorted(
+        _text(c.get("Name")).lstrip("/")
+        for c in containers or []
+        if _text(network) in ((c.get("NetworkSettings") or {}).get("Networks") or {})
+    )
 
 
 def lab_addresses(containers: list[dict[str, Any]], network: Any) -> dict[str, str]:
@@ -365,6 +378,7 @@ class FilterModule:
             "lab_overlaps": lab_overlaps,
             "lab_host": lab_host,
             "lab_containers": lab_containers,
+            "lab_network_users": lab_network_users,
             "lab_addresses": lab_addresses,
             "lab_with_address": lab_with_address,
             "lab_backing": lab_backing,
