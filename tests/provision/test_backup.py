@@ -17,7 +17,8 @@ from conftest import Emulator
 from support.playbook import PlaybookRun, run_playbook
 from support.stack import stack_vars
 
-pytestmark = pytest.mark.slow
+# Beyond make test's CI budget: `make test-long` runs it.
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 STACK = "mydigitalstructure"
 # The tiers that hold instances, volumes, databases and load balancers (and what they need).

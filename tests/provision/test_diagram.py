@@ -14,7 +14,8 @@ from conftest import Emulator
 from support.playbook import REPO
 from test_backup import STACK, backed_stack
 
-pytestmark = pytest.mark.slow
+# Beyond make test's CI budget: `make test-long` runs it.
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 __all__ = ["backed_stack"]
 
 

@@ -29,7 +29,8 @@ from support.faultproxy import FaultProxy
 from support.playbook import PlaybookRun, run_playbook
 from support.stack import stack_vars
 
-pytestmark = pytest.mark.slow
+# Beyond make test's CI budget: `make test-long` runs it.
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 STACK = "akb"
 FAULT_RATE = 0.1

@@ -28,7 +28,8 @@ from conftest import Emulator
 from stack_resources import stack_resources
 from support.playbook import REPO, PlaybookRun, run_play
 
-pytestmark = [pytest.mark.slow, pytest.mark.lab]
+# Beyond make test's CI budget (the cubed lab test is the one in make test): `make test-long`.
+pytestmark = [pytest.mark.slow, pytest.mark.lab, pytest.mark.long]
 
 STACK = "akb"
 PREFIX = "t-"

@@ -19,7 +19,8 @@ from stack_resources import stack_resources
 from support.playbook import BIN, REPO, PlaybookRun, ansible_env, run_playbook
 from support.stack import stack_vars
 
-pytestmark = pytest.mark.slow
+# Beyond make test's CI budget: `make test-long` runs it.
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 STACK = "akb"
 TIERS = ("--tags", "aws_kms,aws_network,aws_storage")
