@@ -19,7 +19,9 @@ PYTEST_ARGS ?=
 PYTEST_JOBS ?= 2
 
 # Debian packages the lab needs (podman instances for Molecule and the local lab).
-APT_PACKAGES := podman runc debootstrap make git openssh-client bind9-dnsutils curl graphviz chromium file
+APT_PACKAGES := podman runc debootstrap make git openssh-client bind9-dnsutils curl
+# What deploy (the browser check), diagram and the long tests add: headless Chromium, Graphviz, file.
+APT_EXTRA_PACKAGES := chromium graphviz file
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
@@ -48,7 +50,7 @@ else
   $(error TARGET must be 'local' or 'aws', not '$(TARGET)')
 endif
 
-.PHONY: help setup apt venv image artefacts lock deploy deploy-app provision configure destroy test test-py test-molecule \
+.PHONY: help setup apt apt-extra apt-install venv image artefacts lock deploy deploy-app provision configure destroy test test-py test-molecule \
         test-lab test-long test-containers lint scan bench plan backup failover diagram \
         emulator emulator-stop clean
 
@@ -58,15 +60,21 @@ help: ## list the targets
 setup: apt $(STAMP) image artefacts ## idempotent install: apt packages and base image (as root), the pinned .venv
 
 apt:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES)"
+
+apt-extra:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_EXTRA_PACKAGES)"
+
+apt-install:
 	@if [ "$$(id -u)" = 0 ]; then \
-	  missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+	  missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 	    | grep -q 'install ok installed' || echo $$p; done); \
 	  if [ -n "$$missing" ]; then \
 	    echo "apt: installing $$missing"; \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	  fi; \
-	else echo "apt: not root, skipping system packages ($(APT_PACKAGES))"; fi
+	else echo "apt: not root, skipping system packages ($(PACKAGES))"; fi
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -97,7 +105,7 @@ emulator: $(STAMP) ## start the embedded AWS emulator (moto server) in the backg
 emulator-stop: ## stop the embedded AWS emulator
 	@$(BIN)/python tools/emulator/emulator.py stop --state-dir .local
 
-deploy: setup $(TARGET_DEPS) ## provision STACK, configure its hosts, smoke-check, print a summary
+deploy: setup apt-extra $(TARGET_DEPS) ## provision STACK, configure its hosts, smoke-check, print a summary
 	$(PLAY) playbooks/site.yml $(PLAYBOOK_ARGS)
 
 deploy-app: setup $(TARGET_DEPS) ## rolling deploy of STACK's app servers behind its load balancers (RELEASE= labels it)
@@ -123,7 +131,7 @@ backup: setup $(TARGET_DEPS) ## AMIs, EBS and RDS snapshots of STACK, pruned by 
 failover: setup $(TARGET_DEPS) ## redeploy STACK in its standby region and flip its Route53 failover records (-e aws_backup_failover_direction=failback)
 	$(PLAY) playbooks/failover.yml $(PLAYBOOK_ARGS)
 
-diagram: setup $(TARGET_DEPS) ## draw STACK from live state into .local/<stack>/diagram.{dot,svg}
+diagram: setup apt-extra $(TARGET_DEPS) ## draw STACK from live state into .local/<stack>/diagram.{dot,svg}
 	$(WITH_TARGET) $(BIN)/python tools/diagram/diagram.py $(STACK)
 
 lint: setup scan ## yamllint + ansible-lint (production profile) + ruff + secrets and IaC scans
@@ -155,7 +163,7 @@ test-lab: setup ## the full-stack lab test: deploy cubed into containers, smoke,
 # Whole-stack tests that do not fit make test's 40-minute CI budget on 2 cores: fault injection,
 # plan drift, backups and failover, the diagram, and the AKB lab (RDS container, WordPress,
 # headless Chromium). Run them before a release, or on a bigger runner.
-test-long: setup ## the long tests outside make test (faults, plan, backup/failover, diagram, AKB lab)
+test-long: setup apt-extra ## the long tests outside make test (faults, plan, backup/failover, diagram, AKB lab)
 	$(BIN)/pytest -n $(PYTEST_JOBS) --dist worksteal -m long -p no:cacheprovider $(PYTEST_ARGS)
 
 MOLECULE_SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
