@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests/provision")]
 
 from conftest import free_port, start_emulator, stop_emulator  # noqa: E402
+from support.lab import remove_lab  # noqa: E402
 from support.playbook import PlaybookRun, run_play  # noqa: E402
 
 PREFIX = "b-"
@@ -54,21 +55,6 @@ def lab_memory(lab: str) -> int:
         return sum(to_bytes(s["mem_usage"].split("/")[0]) for s in json.loads(stats or "[]"))
     except (ValueError, KeyError, TypeError):
         return 0
-
-
-def remove_lab(lab: str) -> None:
-    """Whatever a failed run left of the benchmark's own lab (its label and network only)."""
-    names = subprocess.run(
-        ["podman", "ps", "-a", "--filter", f"label=estate.lab={lab}", "--format", "{{.Names}}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.split()
-    if names:
-        subprocess.run(["podman", "rm", "-f", "-t", "0", *names], capture_output=True, check=False)
-    subprocess.run(
-        ["podman", "network", "rm", "-f", f"estate-lab-{lab}"], capture_output=True, check=False
-    )
 
 
 class Sampler(threading.Thread):

@@ -15,91 +15,20 @@ from __future__ import annotations
 
 import json
 import os
-import ssl
 import subprocess
 import threading
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import Emulator
 from stack_resources import stack_resources
-from support.playbook import REPO, PlaybookRun, run_play
+from support.lab import PREFIX, Lab, get, lab_containers, ok, podman, remove_lab
 
 pytestmark = [pytest.mark.slow, pytest.mark.lab]
 
 STACK = "cubed"
-PREFIX = "t-"
 LAB = PREFIX + STACK
-
-
-def podman(*args: str) -> str:
-    return subprocess.run(
-        ["podman", *args], capture_output=True, text=True, check=True, timeout=120
-    ).stdout
-
-
-def lab_containers() -> list[str]:
-    return sorted(
-        podman("ps", "-a", "--filter", f"label=estate.lab={LAB}", "--format", "{{.Names}}").split()
-    )
-
-
-def remove_lab() -> None:
-    """Last-resort cleanup when a test failed before its teardown."""
-    names = lab_containers()
-    if names:
-        podman("rm", "-f", "-t", "0", *names)
-    subprocess.run(["podman", "network", "rm", "-f", f"estate-lab-{LAB}"], capture_output=True)
-
-
-class Lab:
-    def __init__(self, emulator: Emulator, work: Path) -> None:
-        self.emulator, self.work = emulator, work
-        self.outputs = work / STACK
-
-    def play(self, playbook: str, *args: str) -> PlaybookRun:
-        return run_play(
-            REPO / "playbooks" / playbook,
-            "-e",
-            f"stack_outputs_dir={self.outputs}",
-            "-e",
-            f"lab_name_prefix={PREFIX}",
-            *args,
-            inventory=str(REPO / "inventories" / STACK),
-            env={**self.emulator.env, "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(self.work / "facts")},
-            timeout=1800,
-            cwd=self.work,
-        )
-
-    def lab(self) -> dict[str, Any]:
-        return json.loads((self.outputs / "lab" / "lab.json").read_text())
-
-
-def ok(run: PlaybookRun, what: str) -> None:
-    assert run.rc == 0 and run.failed == 0, f"{what} failed:\n{run.output[-8000:]}"
-
-
-def get(url: str, host: str, data: bytes | None = None) -> tuple[int, str, dict[str, str]]:
-    """One request to a lab container (never anywhere else), TLS unverified (self-signed)."""
-    assert url.split("/")[2].split(":")[0].startswith("10.89."), f"not a lab address: {url}"
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-            return None
-
-    opener = urllib.request.build_opener(NoRedirect, urllib.request.HTTPSHandler(context=context))
-    request = urllib.request.Request(url, data=data, headers={"Host": host})
-    try:
-        with opener.open(request, timeout=10) as reply:
-            return reply.status, reply.read().decode(), dict(reply.headers)
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(), dict(error.headers)
 
 
 class RequestLoop:
@@ -143,11 +72,11 @@ def registered(emulator: Emulator, group: str) -> list[str]:
 
 @pytest.fixture
 def lab(emulator: Emulator, tmp_path: Path) -> Iterator[Lab]:
-    remove_lab()
+    remove_lab(LAB)
     try:
-        yield Lab(emulator, tmp_path)
+        yield Lab(emulator, tmp_path, STACK)
     finally:
-        remove_lab()
+        remove_lab(LAB)
 
 
 def test_local_lab_deploy_smoke_idempotence_and_teardown(emulator: Emulator, lab: Lab) -> None:
@@ -172,11 +101,11 @@ def test_local_lab_deploy_smoke_idempotence_and_teardown(emulator: Emulator, lab
     assert len(names) == 7
     facts = lab.lab()
     lbs = sorted(v["container"] for v in facts["load_balancers"].values())
-    assert lab_containers() == sorted([*names, *lbs, f"{LAB}-lab-relay"])
+    assert lab_containers(LAB) == sorted([*names, *lbs, f"{LAB}-lab-relay"])
     # Each instance carries its backing container's address, which is that container's.
     for instance_tags in tags.values():
         container = instance_tags["estate-lab:container"]
-        inspected = json.loads(podman("inspect", container))[0]
+        inspected = json.loads(podman("inspect", container, check=True).stdout)[0]
         address = inspected["NetworkSettings"]["Networks"][facts["network"]]["IPAddress"]
         assert instance_tags["estate-lab:host"] == address
 
@@ -272,8 +201,8 @@ def test_local_lab_deploy_smoke_idempotence_and_teardown(emulator: Emulator, lab
     # Teardown: no container, no network, no emulated resource of the stack.
     gone = lab.play("destroy.yml", "-e", "aws_storage_destroy_data_buckets=true")
     ok(gone, "destroy")
-    assert lab_containers() == []
-    networks = podman("network", "ls", "--format", "{{.Name}}").split()
+    assert lab_containers(LAB) == []
+    networks = podman("network", "ls", "--format", "{{.Name}}", check=True).stdout.split()
     assert f"estate-lab-{LAB}" not in networks
     assert not stack_resources(emulator, STACK)
     assert os.path.exists(lab.outputs / "lab") is False

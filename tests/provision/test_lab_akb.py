@@ -16,102 +16,31 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import ssl
-import subprocess
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import Emulator
 from stack_resources import stack_resources
-from support.playbook import REPO, PlaybookRun, run_play
+from support.lab import PREFIX, Lab, get, lab_containers, ok, podman, remove_lab
 
 # Beyond make test's CI budget (the cubed lab test is the one in make test): `make test-long`.
 pytestmark = [pytest.mark.slow, pytest.mark.lab, pytest.mark.long]
 
 STACK = "akb"
-PREFIX = "t-"
 LAB = PREFIX + STACK
 REGION = "ap-southeast-2"
 DOMAIN = "portal.akb.example"
 TITLE = "AKB Member Portal"
 
 
-def podman(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["podman", *args], input=stdin, capture_output=True, text=True, timeout=120
-    )
-
-
-def lab_containers() -> list[str]:
-    found = podman("ps", "-a", "--filter", f"label=estate.lab={LAB}", "--format", "{{.Names}}")
-    return sorted(found.stdout.split())
-
-
-def remove_lab() -> None:
-    """Last-resort cleanup when a test failed before its teardown."""
-    names = lab_containers()
-    if names:
-        podman("rm", "-f", "-t", "0", *names)
-    podman("network", "rm", "-f", f"estate-lab-{LAB}")
-
-
-class Lab:
-    def __init__(self, emulator: Emulator, work: Path) -> None:
-        self.emulator, self.work = emulator, work
-        self.outputs = work / STACK
-
-    def play(self, playbook: str, *args: str) -> PlaybookRun:
-        return run_play(
-            REPO / "playbooks" / playbook,
-            "-e",
-            f"stack_outputs_dir={self.outputs}",
-            "-e",
-            f"lab_name_prefix={PREFIX}",
-            *args,
-            inventory=str(REPO / "inventories" / STACK),
-            env={**self.emulator.env, "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(self.work / "facts")},
-            timeout=1800,
-            cwd=self.work,
-        )
-
-    def lab(self) -> dict[str, Any]:
-        return json.loads((self.outputs / "lab" / "lab.json").read_text())
-
-
-def ok(run: PlaybookRun, what: str) -> None:
-    assert run.rc == 0 and run.failed == 0, f"{what} failed:\n{run.output[-8000:]}"
-
-
-def get(url: str, host: str) -> tuple[int, str, dict[str, str]]:
-    """One request to a lab container (never anywhere else), TLS unverified (self-signed)."""
-    assert url.split("/")[2].split(":")[0].startswith("10.89."), f"not a lab address: {url}"
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-            return None
-
-    opener = urllib.request.build_opener(NoRedirect, urllib.request.HTTPSHandler(context=context))
-    request = urllib.request.Request(url, headers={"Host": host})
-    try:
-        with opener.open(request, timeout=20) as reply:
-            return reply.status, reply.read().decode(), dict(reply.headers)
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(), dict(error.headers)
-
-
 @pytest.fixture
 def lab(emulator: Emulator, tmp_path: Path) -> Iterator[Lab]:
-    remove_lab()
+    remove_lab(LAB)
     try:
-        yield Lab(emulator, tmp_path)
+        yield Lab(emulator, tmp_path, STACK)
     finally:
-        remove_lab()
+        remove_lab(LAB)
 
 
 @pytest.mark.skipif(shutil.which("podman") is None, reason="the lab needs podman")
@@ -130,7 +59,7 @@ def test_akb_portal_lab_database_wordpress_browser_idempotence_teardown(
     assert database["endpoint"] == endpoint and database["engine"] == "mysql"
     assert database["container"] == f"{LAB}-db-{STACK}-portal"
     assert "password" not in json.dumps(facts)
-    assert database["container"] in lab_containers()
+    assert database["container"] in lab_containers(LAB)
 
     # The portal's host (the Auto Scaling group's one instance) reaches it through the endpoint
     # name, with the credentials the database tier keeps in Secrets Manager (password on stdin
@@ -165,9 +94,9 @@ def test_akb_portal_lab_database_wordpress_browser_idempotence_teardown(
     # home page with the site's title and its first post (rows of the database).
     portal = facts["load_balancers"]["akb-portal"]
     assert portal["backends"] == [f"{host['address']}:80"]
-    status, _, headers = get(f"http://{portal['address']}/", DOMAIN)
+    status, _, headers = get(f"http://{portal['address']}/", DOMAIN, timeout=20)
     assert (status, headers.get("Location")) == (301, f"https://{DOMAIN}/")
-    status, body, _ = get(f"https://{portal['address']}/", DOMAIN)
+    status, body, _ = get(f"https://{portal['address']}/", DOMAIN, timeout=20)
     assert status == 200 and TITLE in body and "Hello world!" in body, body[:2000]
 
     # Headless Chromium's screenshot of the portal (when chromium is installed).
@@ -190,7 +119,7 @@ def test_akb_portal_lab_database_wordpress_browser_idempotence_teardown(
         "aws_database_destroy_confirmed=true",
     )
     ok(gone, "destroy")
-    assert lab_containers() == []
+    assert lab_containers(LAB) == []
     networks = podman("network", "ls", "--format", "{{.Name}}").stdout.split()
     assert f"estate-lab-{LAB}" not in networks
     assert not stack_resources(emulator, STACK)
