@@ -198,6 +198,13 @@ def test_local_lab_deploy_smoke_idempotence_and_teardown(emulator: Emulator, lab
     assert len(registered(emulator, "uat-web")) == 1
     assert len(lab.lab()["load_balancers"]["uat-load-balancer"]["backends"]) == 1
 
+    # A teardown refused (the models bucket holds the trainer's object) removes nothing, not
+    # even the lab's containers.
+    running = lab_containers(LAB)
+    refused = lab.play("destroy.yml")
+    assert refused.rc != 0 and "aws_storage_destroy_data_buckets=true" in refused.output
+    assert lab_containers(LAB) == running
+
     # Teardown: no container, no network, no emulated resource of the stack.
     gone = lab.play("destroy.yml", "-e", "aws_storage_destroy_data_buckets=true")
     ok(gone, "destroy")
