@@ -110,8 +110,8 @@ def everything(emulator: Emulator, regions: list[str]) -> dict[str, set[str]]:
 # --- stable identities (names, tags, CIDRs; never generated IDs) ----------------------------------
 
 
-def _name(resource: dict[str, Any]) -> str:
-    return tags_of(resource).get("Name", "?")
+def _name(resource: dict[str, Any], default: str = "?") -> str:
+    return tags_of(resource).get("Name", default)
 
 
 def _arn_name(arn: str) -> str:
@@ -292,3 +292,111 @@ def _dns_and_monitoring_identities(
         if stack in a["AliasName"]
     ]
     return found
+
+
+def census(emulator: Emulator, regions: list[str]) -> dict[str, list[str]]:
+    """Every resource of the kinds a cut-off run can duplicate or orphan, in the regions, whatever
+    its tags, each as a signature without its ID (name, attachment, where it points), so that two
+    copies of one resource show as a repeated signature and a half-made one as `unattached`.
+    {kind: sorted signatures}; kinds: instance, network_interface, elastic_ip, volume,
+    target_registration, route53_record plus key pairs, target groups, load balancers (both
+    kinds), RDS instances, buckets, queues, security groups, launch templates, NAT gateways."""
+    found: dict[str, list[str]] = {}
+
+    def add(kind: str, signature: str) -> None:
+        found.setdefault(kind, []).append(signature)
+
+    for region in regions:
+        ec2 = emulator.client("ec2", region)
+        names: dict[str, str] = {}
+        for reservation in ec2.describe_instances()["Reservations"]:
+            for instance in reservation["Instances"]:
+                if instance["State"]["Name"] in {"terminated", "shutting-down"}:
+                    continue
+                names[instance["InstanceId"]] = _name(instance, instance["InstanceId"])
+                add("instance", f"{region}/{names[instance['InstanceId']]}")
+        nats = [n for n in ec2.describe_nat_gateways()["NatGateways"] if live(n)]
+        for nat in nats:
+            add("nat_gateway", f"{region}/{nat['SubnetId']}/{_name(nat, '')}")
+        nat_enis = {
+            a.get("NetworkInterfaceId") for n in nats for a in n.get("NatGatewayAddresses", [])
+        }
+        for eni in ec2.describe_network_interfaces()["NetworkInterfaces"]:
+            attached = eni.get("Attachment", {}).get("InstanceId") or eni.get("InterfaceType", "")
+            where = names.get(attached, attached) if eni["Status"] == "in-use" else "unattached"
+            where = "nat_gateway" if eni["NetworkInterfaceId"] in nat_enis else where
+            add("network_interface", f"{region}/{eni.get('SubnetId')}/{where}/{eni['Description']}")
+        for address in ec2.describe_addresses()["Addresses"]:
+            if address.get("InstanceId"):
+                where = names.get(address["InstanceId"], address["InstanceId"])
+            else:
+                where = "interface" if address.get("NetworkInterfaceId") else "unattached"
+            add("elastic_ip", f"{region}/{_name(address, '')}/{where}")
+        for volume in ec2.describe_volumes()["Volumes"]:
+            attached = [
+                f"{names.get(a['InstanceId'], a['InstanceId'])}:{a['Device']}"
+                for a in volume.get("Attachments", [])
+            ]
+            add("volume", f"{region}/{','.join(attached) or 'unattached'}/{volume['Size']}")
+        for group in ec2.describe_security_groups()["SecurityGroups"]:
+            add("security_group", f"{region}/{group['VpcId']}/{group['GroupName']}")
+        for pair in ec2.describe_key_pairs()["KeyPairs"]:
+            add("key_pair", f"{region}/{pair['KeyName']}")
+        for template in ec2.describe_launch_templates()["LaunchTemplates"]:
+            add("launch_template", f"{region}/{template['LaunchTemplateName']}")
+
+        elbv2 = emulator.client("elbv2", region)
+        for balancer in elbv2.describe_load_balancers()["LoadBalancers"]:
+            add("load_balancer", f"{region}/{balancer['LoadBalancerName']}")
+        for target_group in elbv2.describe_target_groups()["TargetGroups"]:
+            add("target_group", f"{region}/{target_group['TargetGroupName']}")
+            health = elbv2.describe_target_health(TargetGroupArn=target_group["TargetGroupArn"])
+            for target in health["TargetHealthDescriptions"]:
+                instance = target["Target"]["Id"]
+                add(
+                    "target_registration",
+                    f"{region}/{target_group['TargetGroupName']}/{names.get(instance, instance)}",
+                )
+        elb = emulator.client("elb", region)
+        for classic in elb.describe_load_balancers()["LoadBalancerDescriptions"]:
+            add("classic_load_balancer", f"{region}/{classic['LoadBalancerName']}")
+            for member in classic["Instances"]:
+                instance = member["InstanceId"]
+                add(
+                    "target_registration",
+                    f"{region}/{classic['LoadBalancerName']}/{names.get(instance, instance)}",
+                )
+        rds = emulator.client("rds", region)
+        for db in rds.describe_db_instances()["DBInstances"]:
+            add("db_instance", f"{region}/{db['DBInstanceIdentifier']}")
+        sqs = emulator.client("sqs", region)
+        for url in sqs.list_queues().get("QueueUrls", []):
+            add("queue", url.rsplit("/", 1)[-1])
+
+    route53 = emulator.client("route53", regions[0])
+    for zone in route53.list_hosted_zones()["HostedZones"]:
+        add("hosted_zone", zone["Name"])
+        records = route53.list_resource_record_sets(HostedZoneId=zone["Id"])
+        for record in records["ResourceRecordSets"]:
+            identifier = record.get("SetIdentifier", "")
+            add("route53_record", f"{zone['Name']}/{record['Name']}/{record['Type']}/{identifier}")
+    s3 = emulator.client("s3", regions[0])
+    for bucket in s3.list_buckets()["Buckets"]:
+        add("bucket", bucket["Name"])
+    return {kind: sorted(signatures) for kind, signatures in found.items()}
+
+
+def census_added(after: dict[str, list[str]], before: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Signatures in AFTER beyond those in BEFORE (a multiset difference), per kind."""
+    added: dict[str, list[str]] = {}
+    for kind, signatures in after.items():
+        left = list(before.get(kind, []))
+        extra = []
+        for signature in signatures:
+            if signature in left:
+                left.remove(signature)
+            else:
+                extra.append(signature)
+        if extra:
+            added[kind] = extra
+    return added

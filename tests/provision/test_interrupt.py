@@ -1,0 +1,218 @@
+"""Interrupted runs (issue 8): ansible-playbook killed in the middle of a provision, re-run, and
+nothing duplicated or orphaned.
+
+One chain on mydigitalstructure (the stack with the most resource kinds at risk: NAT gateway and
+its address, instances with a data volume, an Elastic IP, an Auto Scaling group, target groups and
+classic load balancers with registrations, RDS, Route53 records). Each run is cut off further into
+the provision than the one before, at a task chosen by its name and its position (the count of
+`TASK [` lines streamed so far is printed); SIGKILL goes to the whole process group (the module
+processes die with the controller, as when a CI runner or a laptop goes away); one cut is a
+SIGINT (Ctrl-C). Then a complete run, the state read back with boto3, a run that must change
+nothing, and a teardown that must leave the emulator as it found it.
+
+What "no duplicate, no orphan" means here: the signatures of every resource (aws_state.census:
+name, attachment, target, without IDs) added by the chain hold no repeat and nothing unattached
+(an Elastic IP, an interface or a volume that nothing uses), every tier reads back as its data
+says (the lifecycle test's checks_<tier>), and after the teardown the census is the one before.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from checks_compute import check_compute
+from checks_database import check_database
+from checks_dns import check_dns
+from checks_loadbalancing import check_loadbalancing
+from checks_network import check_network
+from conftest import Emulator
+from support.aws_state import census, census_added
+from support.playbook import BIN, REPO, PlaybookRun, ansible_env, run_playbook
+from support.stack import stack_vars
+
+pytestmark = pytest.mark.slow
+
+STACK = "mydigitalstructure"
+KILL_WAIT_S = 60
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Where a run is cut off: at the task named TASK (the `role : name` of its banner), once
+    AFTER lines of its results have streamed (0: as soon as the banner shows), DELAY seconds
+    later, with SIG. ADDRESS names an Elastic IP (by its Name tag) that the cut task allocates
+    before it uses it: when the cut missed that window by landing before the allocation, the
+    test allocates it as the task would have (tagged, unassociated), so the next run always
+    meets the half-made state."""
+
+    task: str
+    after: int = 0
+    delay: float = 0.0
+    sig: signal.Signals = signal.SIGKILL
+    address: str = ""
+
+
+# In the order they run; each in a tier that creates resources.
+CUTS = (
+    # Network creation: between two subnets of the loop.
+    Cut("aws_network : Ensure the subnets", after=2),
+    # The NAT gateway's address is allocated, the gateway not made yet (or being made).
+    Cut("aws_network : Ensure the NAT gateways", delay=0.3, address="{stack}-nat-a"),
+    # Instance launch: the first instance launched, the second being launched.
+    Cut("aws_compute : Launch or update each instance", after=1),
+    # Elastic IP allocation and association.
+    Cut("aws_compute : Elastic IP of each admin host", delay=0.5, address="{stack}-admin"),
+    # Target groups and their registrations.
+    Cut("aws_loadbalancing : Target groups, their health checks and targets", delay=0.5),
+    # Records: Ctrl-C this time.
+    Cut("aws_dns : Records of each zone", delay=0.5, sig=signal.SIGINT),
+)
+
+
+def session_processes(sid: int) -> list[int]:
+    """PIDs still alive in session SID (the killed run's, started with a new session)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def provision_cut(cut: Cut, outputs: Path) -> tuple[int, str]:
+    """Provision until CUT, then signal the run's process group. Returns the TASK count at the
+    cut and the task banner hit; fails if the run ended before reaching it."""
+    proc = subprocess.Popen(
+        [
+            str(BIN / "ansible-playbook"),
+            "-i",
+            f"inventories/{STACK}",
+            "playbooks/provision.yml",
+            "-e",
+            f"stack_outputs_dir={outputs}",
+        ],
+        cwd=REPO,
+        env=ansible_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    count, banner, results, lines = 0, "", 0, []
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("TASK ["):
+                count += 1
+                banner = line.split("]")[0] + "]"
+                results = 0
+            elif banner == f"TASK [{cut.task}]" and line.startswith(("changed:", "ok:")):
+                results += 1
+            if banner == f"TASK [{cut.task}]" and results >= cut.after:
+                time.sleep(cut.delay)
+                os.killpg(proc.pid, cut.sig)
+                break
+        else:
+            pytest.fail(f"the run ended before {cut.task}:\n{''.join(lines[-60:])}")
+    finally:
+        try:
+            proc.wait(timeout=KILL_WAIT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=KILL_WAIT_S)
+        proc.stdout.close()
+    for pid in session_processes(proc.pid):
+        os.kill(pid, signal.SIGKILL)
+    return count, banner
+
+
+def leave_address_half_made(emulator: Emulator, region: str, cut: Cut) -> str:
+    """Allocate CUT's address, tagged and unassociated, unless the run got that far itself."""
+    data = stack_vars(STACK, ("stack_name", "stack_tags"))
+    name = cut.address.format(stack=data["stack_name"])
+    ec2 = emulator.client("ec2", region)
+    found = ec2.describe_addresses(Filters=[{"Name": "tag:Name", "Values": [name]}])["Addresses"]
+    if found:
+        state = "associated" if found[0].get("AssociationId") else "allocated, not associated"
+        return f"{name} {state} by the cut run"
+    nats = ec2.describe_nat_gateways(Filter=[{"Name": "tag:Name", "Values": [name]}])
+    if any(nat["State"] in {"pending", "available"} for nat in nats["NatGateways"]):
+        return f"{name}: the gateway was made with its address by the cut run"
+    tags = [{"Key": k, "Value": v} for k, v in {**data["stack_tags"], "Name": name}.items()]
+    ec2.allocate_address(
+        Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": tags}]
+    )
+    return f"{name} not allocated yet by the cut run: allocated here, left unassociated"
+
+
+def provision(outputs: Path) -> PlaybookRun:
+    return run_playbook("provision.yml", STACK, "-e", f"stack_outputs_dir={outputs}")
+
+
+def assert_no_duplicate_nor_orphan(added: dict[str, list[str]]) -> None:
+    repeated = {
+        kind: sorted({s for s in signatures if signatures.count(s) > 1})
+        for kind, signatures in added.items()
+        if len(set(signatures)) != len(signatures)
+    }
+    assert not repeated, f"duplicated after the cut-off runs: {repeated}"
+    orphans = {
+        kind: [s for s in signatures if "unattached" in s.split("/")]
+        for kind, signatures in added.items()
+    }
+    orphans = {kind: found for kind, found in orphans.items() if found}
+    assert not orphans, f"orphaned after the cut-off runs: {orphans}"
+
+
+def test_interrupted_provision_converges(emulator: Emulator, tmp_path: Path) -> None:
+    region = stack_vars(STACK)["stack_region"]
+    regions = [region]
+    outputs = tmp_path / STACK
+    before = census(emulator, regions)
+
+    hits = []
+    for number, cut in enumerate(CUTS, start=1):
+        count, banner = provision_cut(cut, outputs)
+        hits.append((count, banner))
+        print(f"run {number}: {cut.sig.name} at task #{count} {banner}")
+        if cut.address:
+            print(f"  {leave_address_half_made(emulator, region, cut)}")
+    counts = [count for count, _ in hits]
+    assert counts == sorted(counts) and len(set(counts)) == len(counts), hits
+
+    full = provision(outputs)
+    assert full.rc == 0 and full.failed == 0, f"complete run failed:\n{full.output[-6000:]}"
+    added = census_added(census(emulator, regions), before)
+    print("after the complete run:", {k: len(v) for k, v in added.items()})
+    assert_no_duplicate_nor_orphan(added)
+    for check in (check_network, check_compute, check_loadbalancing, check_database, check_dns):
+        check(emulator, STACK)
+
+    again = provision(outputs)
+    assert again.rc == 0 and again.changed == 0, (
+        f"the run after changed {again.changed}: {again.changed_tasks()}\n{again.output[-3000:]}"
+    )
+
+    gone = run_playbook(
+        "destroy.yml",
+        STACK,
+        "-e",
+        f"stack_outputs_dir={outputs}",
+        "-e",
+        "aws_database_destroy_confirmed=true",
+        "-e",
+        "aws_storage_destroy_data_buckets=true",
+    )
+    assert gone.rc == 0 and gone.failed == 0, f"destroy failed:\n{gone.output[-6000:]}"
+    left = census_added(census(emulator, regions), before)
+    assert not left, f"left behind after the teardown: {left}"
