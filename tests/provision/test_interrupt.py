@@ -5,10 +5,11 @@ One chain on mydigitalstructure (the stack with the most resource kinds at risk:
 its address, instances with a data volume, an Elastic IP, an Auto Scaling group, target groups and
 classic load balancers with registrations, RDS, Route53 records). Each run is cut off further into
 the provision than the one before, at a task chosen by its name and its position (the count of
-`TASK [` lines streamed so far is printed); SIGKILL goes to the whole process group (the module
-processes die with the controller, as when a CI runner or a laptop goes away); one cut is a
-SIGINT (Ctrl-C). Then a complete run, the state read back with boto3, a run that must change
-nothing, and a teardown that must leave the emulator as it found it.
+`TASK [` lines streamed so far is printed); SIGKILL goes to the run's whole process tree (its
+process group and mitogen's workers, which run in sessions of their own), as when a CI runner or
+a laptop goes away; the last cut is a SIGINT to the process group (Ctrl-C). Then a complete
+run, the state read back with boto3, a run that must change nothing, and a teardown that must
+leave the emulator as it found it.
 
 What "no duplicate, no orphan" means here: the signatures of every resource (aws_state.census:
 name, attachment, target, without IDs) added by the chain hold no repeat and nothing unattached
@@ -18,6 +19,7 @@ says (the lifecycle test's checks_<tier>), and after the teardown the census is 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -60,10 +62,9 @@ class Cut:
 
 # In the order they run; each in a tier that creates resources.
 CUTS = (
-    # Network creation: between two subnets of the loop.
-    Cut("aws_network : Ensure the subnets", after=2),
-    # The NAT gateway's address is allocated, the gateway not made yet (or being made).
-    Cut("aws_network : Ensure the NAT gateways", delay=0.3, address="{stack}-nat-a"),
+    # Network creation: the NAT gateway's address allocated (the task before), the gateway not
+    # made yet.
+    Cut("aws_network : Ensure the NAT gateways", address="{stack}-nat-a"),
     # Instance launch: the first instance launched, the second being launched.
     Cut("aws_compute : Launch or update each instance", after=1),
     # Elastic IP allocation and association.
@@ -75,17 +76,45 @@ CUTS = (
 )
 
 
-def session_processes(sid: int) -> list[int]:
-    """PIDs still alive in session SID (the killed run's, started with a new session)."""
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == sid and fields[0] != "Z":
-            pids.append(int(stat.parent.name))
-    return pids
+Process = tuple[int, str]  # (pid, start time): a PID reused by another process never matches
+
+
+def _stat(pid: int | str) -> list[str]:
+    """Fields of /proc/PID/stat after the command name: [state, ppid, ..., starttime at 19]."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def descendants(pid: int) -> list[Process]:
+    """Every process under PID (mitogen's workers start sessions of their own, so the process
+    group alone does not hold them)."""
+    children: dict[int, list[Process]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = _stat(entry.name)
+            children.setdefault(int(fields[1]), []).append((int(entry.name), fields[19]))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child[0])
+    return found
+
+
+def kill_all(processes: list[Process]) -> None:
+    for pid, start in processes:
+        with contextlib.suppress(OSError, IndexError):
+            if _stat(pid)[19] == start:
+                os.kill(pid, signal.SIGKILL)
+
+
+def signal_run(proc: subprocess.Popen[str], sig: signal.Signals) -> list[Process]:
+    """SIGKILL: the run's whole process tree at once (a runner or a machine going away).
+    SIGINT: its process group, as Ctrl-C in a terminal. Returns the tree as it was."""
+    tree = descendants(proc.pid)
+    os.killpg(proc.pid, sig)
+    if sig == signal.SIGKILL:
+        kill_all(tree)
+    return tree
 
 
 def provision_cut(cut: Cut, outputs: Path) -> tuple[int, str]:
@@ -108,7 +137,9 @@ def provision_cut(cut: Cut, outputs: Path) -> tuple[int, str]:
         start_new_session=True,
     )
     assert proc.stdout is not None
-    count, banner, results, lines = 0, "", 0, []
+    count, banner, results = 0, "", 0
+    lines: list[str] = []
+    tree: list[Process] = []
     try:
         for line in proc.stdout:
             lines.append(line)
@@ -120,7 +151,7 @@ def provision_cut(cut: Cut, outputs: Path) -> tuple[int, str]:
                 results += 1
             if banner == f"TASK [{cut.task}]" and results >= cut.after:
                 time.sleep(cut.delay)
-                os.killpg(proc.pid, cut.sig)
+                tree = signal_run(proc, cut.sig)
                 break
         else:
             pytest.fail(f"the run ended before {cut.task}:\n{''.join(lines[-60:])}")
@@ -128,11 +159,11 @@ def provision_cut(cut: Cut, outputs: Path) -> tuple[int, str]:
         try:
             proc.wait(timeout=KILL_WAIT_S)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            tree += signal_run(proc, signal.SIGKILL)
             proc.wait(timeout=KILL_WAIT_S)
         proc.stdout.close()
-    for pid in session_processes(proc.pid):
-        os.kill(pid, signal.SIGKILL)
+    # Whatever the run left (a SIGINT'ed run's workers in their own sessions) goes too.
+    kill_all(tree)
     return count, banner
 
 
