@@ -166,8 +166,12 @@ def check_elastic_ips(
     wanted: dict[str, dict[str, Any]],
     actual: dict[str, dict[str, str]],
 ) -> None:
+    # The compute tier's own addresses: the NAT gateways' carry the stack's tags too.
     addresses = emulator.client("ec2", region).describe_addresses(
-        Filters=[{"Name": "tag:stack", "Values": [stack]}]
+        Filters=[
+            {"Name": "tag:stack", "Values": [stack]},
+            {"Name": "tag-key", "Values": ["compute-group"]},
+        ]
     )["Addresses"]
     expected = {
         next(iter(actual[name].values()))
