@@ -132,7 +132,8 @@ def provision_cut(cut: Cut, outputs: Path) -> tuple[int, str]:
             f"stack_outputs_dir={outputs}",
         ],
         cwd=REPO,
-        env=ansible_env(),
+        # Unbuffered: a banner read here is where the run is, not a buffer's worth behind it.
+        env=ansible_env({"PYTHONUNBUFFERED": "1"}),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
