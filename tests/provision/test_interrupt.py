@@ -132,8 +132,10 @@ def provision_cut(cut: Cut, outputs: Path) -> tuple[int, str]:
             f"stack_outputs_dir={outputs}",
         ],
         cwd=REPO,
-        # Unbuffered: a banner read here is where the run is, not a buffer's worth behind it.
-        env=ansible_env({"PYTHONUNBUFFERED": "1"}),
+        # Banners as tasks start: with display_skipped_hosts off (ansible.cfg) the default
+        # callback holds a banner back until the task's first result, so a cut "at" a task
+        # landed after it. Unbuffered, so what is read here is where the run is.
+        env=ansible_env({"PYTHONUNBUFFERED": "1", "ANSIBLE_DISPLAY_SKIPPED_HOSTS": "1"}),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
