@@ -1551,3 +1551,34 @@ def test_cloudfront_origin_access_controls(emulator: Any) -> None:
         for o in cloudfront.list_origin_access_controls()["OriginAccessControlList"]["Items"] or []
     ]
     assert name not in names
+
+
+def test_interfaces_made_by_run_instances_go_with_the_instance(emulator: Any) -> None:
+    ec2 = emulator.client("ec2")
+    region = ec2.meta.region_name
+    vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.77.1.0/24")["Subnet"]["SubnetId"]
+    own = ec2.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    image = ec2.describe_images(Owners=["136693071363"])["Images"][0]["ImageId"]
+    implicit = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet)
+    explicit = ec2.run_instances(
+        ImageId=image,
+        MinCount=1,
+        MaxCount=1,
+        NetworkInterfaces=[
+            {"DeviceIndex": 0, "SubnetId": subnet},
+            {"DeviceIndex": 1, "NetworkInterfaceId": own},
+        ],
+    )
+    instances = [i["InstanceId"] for r in (implicit, explicit) for i in r["Instances"]]
+
+    def interfaces() -> set[str]:
+        found = ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [subnet]}])
+        return {eni["NetworkInterfaceId"] for eni in found["NetworkInterfaces"]}
+
+    assert len(interfaces()) == 3, f"{region}: two made by RunInstances, one attached by ID"
+    ec2.terminate_instances(InstanceIds=instances)
+    assert interfaces() == {own}, "only the interface attached by its ID outlives its instance"
+    ec2.delete_network_interface(NetworkInterfaceId=own)
+    ec2.delete_subnet(SubnetId=subnet)
+    ec2.delete_vpc(VpcId=vpc)
