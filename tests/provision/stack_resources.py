@@ -5,9 +5,10 @@ KMS keys are not listed: a teardown schedules their deletion (checks_kms.stack_k
 from __future__ import annotations
 
 from checks_compute import compute_left
-from checks_database import database_leftovers
+from checks_database import database_leftovers, expected_final_snapshots, final_snapshots
 from checks_dns import dns_leftovers
 from checks_identity import identity_left
+from checks_kms import stack_keys
 from checks_loadbalancing import loadbalancing_leftovers
 from checks_serverless import serverless_left
 from checks_storage import storage_left
@@ -37,3 +38,15 @@ def stack_resources(emulator: Emulator, stack: str) -> dict[str, set[str]]:
             if ids:
                 found.setdefault(kind, set()).update(ids)
     return found
+
+
+def assert_gone(emulator: Emulator, stack: str) -> None:
+    """Nothing of STACK is left, each destroyed database kept its final snapshot and each of its
+    keys is scheduled for deletion."""
+    left = stack_resources(emulator, stack)
+    assert not left, f"destroy left {stack}'s resources behind: {left}"
+    assert final_snapshots(emulator, stack) == expected_final_snapshots(stack), (
+        f"{stack}: a destroyed database has no final snapshot"
+    )
+    states = {region: key["KeyState"] for region, key in stack_keys(emulator, stack).items()}
+    assert set(states.values()) <= {"PendingDeletion"}, f"{stack}'s keys not scheduled: {states}"

@@ -6,6 +6,11 @@ back with boto3), a second deploy that changes nothing, and a teardown that leav
 no network and no emulated resource. Cubed is the stack with the most server roles (common,
 python_app, docs_server, dns_server, model_trainer) and load balancers.
 
+It is also cubed's provisioning lifecycle (test_lifecycle.py runs the other stacks'): every tier
+read back (checks_<tier>), no secret in the runs' output, a plan of the converged stack that
+names nothing, a refused teardown that removes nothing, and a second teardown that changes
+nothing.
+
 Isolation: the lab's containers and network carry a prefix (lab_name_prefix), outputs go to
 tmp_path, and ansible-playbook runs from tmp_path (its inventory and fact caches), so a developer's
 own `make deploy` lab of the same stack is left alone. Only loopback and the containers this test
@@ -21,8 +26,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from checks_compute import check_compute
+from checks_database import check_database
+from checks_dns import check_dns
+from checks_identity import check_identity
+from checks_kms import check_kms
+from checks_loadbalancing import check_loadbalancing
+from checks_network import check_network
+from checks_plan import check_plan_clean
+from checks_security import assert_secrets_hidden, check_security
+from checks_serverless import check_serverless
+from checks_storage import check_storage
+from checks_tenants import check_tenants
 from conftest import Emulator
-from stack_resources import stack_resources
+from stack_resources import assert_gone, stack_resources
 from support.lab import PREFIX, Lab, get, lab_containers, ok, podman, remove_lab
 
 pytestmark = [pytest.mark.slow, pytest.mark.lab]
@@ -109,6 +126,22 @@ def test_local_lab_deploy_smoke_idempotence_and_teardown(emulator: Emulator, lab
         address = inspected["NetworkSettings"]["Networks"][facts["network"]]["IPAddress"]
         assert instance_tags["estate-lab:host"] == address
 
+    # Every tier as its data says (the lab's estate-lab:* tags aside).
+    for check in (
+        check_kms,
+        check_network,
+        check_identity,
+        check_storage,
+        check_database,
+        check_compute,
+        check_loadbalancing,
+        check_dns,
+        check_tenants,
+        check_serverless,
+        check_security,
+    ):
+        check(emulator, STACK)
+
     # The prediction API through uat-load-balancer's container: HTTP redirects, HTTPS serves the
     # health document from one of the two UAT hosts (both are registered backends).
     uat = facts["load_balancers"]["uat-load-balancer"]
@@ -158,6 +191,8 @@ def test_local_lab_deploy_smoke_idempotence_and_teardown(emulator: Emulator, lab
     second = lab.play("site.yml")
     ok(second, "second deploy")
     assert second.changed == 0, f"second deploy changed: {second.changed_tasks()}"
+    assert_secrets_hidden(emulator, STACK, first, second)
+    check_plan_clean(STACK, lab.work, "-e", f"stack_outputs_dir={lab.outputs}")
 
     # Rolling deploy of a new release while a client keeps asking through uat-load-balancer: no
     # request fails, both hosts end on the new release and both are registered again.
@@ -200,10 +235,11 @@ def test_local_lab_deploy_smoke_idempotence_and_teardown(emulator: Emulator, lab
 
     # A teardown refused (the models bucket holds the trainer's object) removes nothing, not
     # even the lab's containers.
-    running = lab_containers(LAB)
+    running, resources = lab_containers(LAB), stack_resources(emulator, STACK)
     refused = lab.play("destroy.yml")
     assert refused.rc != 0 and "aws_storage_destroy_data_buckets=true" in refused.output
     assert lab_containers(LAB) == running
+    assert stack_resources(emulator, STACK) == resources
 
     # Teardown: no container, no network, no emulated resource of the stack.
     gone = lab.play("destroy.yml", "-e", "aws_storage_destroy_data_buckets=true")
@@ -211,5 +247,8 @@ def test_local_lab_deploy_smoke_idempotence_and_teardown(emulator: Emulator, lab
     assert lab_containers(LAB) == []
     networks = podman("network", "ls", "--format", "{{.Name}}", check=True).stdout.split()
     assert f"estate-lab-{LAB}" not in networks
-    assert not stack_resources(emulator, STACK)
+    assert_gone(emulator, STACK)
     assert os.path.exists(lab.outputs / "lab") is False
+    again = lab.play("destroy.yml", "-e", "aws_storage_destroy_data_buckets=true")
+    ok(again, "second destroy")
+    assert again.changed == 0, f"second destroy changed: {again.changed_tasks()}"

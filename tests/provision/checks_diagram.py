@@ -1,27 +1,21 @@
-"""tools/diagram/diagram.py draws the stack from live state: on a provisioned stack the DOT holds
-its VPC, each subnet, each instance and the load balancer -> target group -> target edges boto3
-reports, and an instance deleted behind the repo's back is gone from the next diagram."""
+"""tools/diagram/diagram.py draws a provisioned stack from live state: the DOT holds its VPC,
+each subnet, each running instance and the load balancer -> target group -> target edges boto3
+reports, and an instance terminated behind the repo's back is gone from the next diagram."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-import pytest
 from conftest import Emulator
 from support.playbook import REPO
-from test_backup import STACK, backed_stack
-
-# Beyond make test's CI budget: `make test-long` runs it.
-pytestmark = [pytest.mark.slow, pytest.mark.long]
-__all__ = ["backed_stack"]
+from support.stack import stack_vars
 
 
-def draw(out: Path) -> str:
+def draw(stack: str, out: Path) -> str:
     run = subprocess.run(
-        [sys.executable, "tools/diagram/diagram.py", STACK, "--out", str(out)],
+        [sys.executable, "tools/diagram/diagram.py", stack, "--out", str(out)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -33,12 +27,12 @@ def draw(out: Path) -> str:
     return (out / "diagram.dot").read_text()
 
 
-def test_diagram_from_live_state(
-    emulator: Emulator, backed_stack: dict[str, Any], tmp_path: Path
-) -> None:
-    region = backed_stack["stack_region"]
+def check_diagram(emulator: Emulator, stack: str, work: Path) -> None:
+    """Draw STACK, compare with what boto3 reports, terminate one instance that no load balancer
+    targets, draw again. The stack is left with that instance gone: call it before a teardown."""
+    region = stack_vars(stack)["stack_region"]
     ec2, elb = emulator.client("ec2", region), emulator.client("elbv2", region)
-    mine = [{"Name": "tag:stack", "Values": [STACK]}]
+    mine = [{"Name": "tag:stack", "Values": [stack]}]
     vpc = ec2.describe_vpcs(Filters=mine)["Vpcs"][0]["VpcId"]
     subnets = [
         s["SubnetId"]
@@ -54,9 +48,8 @@ def test_diagram_from_live_state(
     for lb in elb.describe_load_balancers()["LoadBalancers"]:
         if lb.get("VpcId") != vpc:
             continue
-        for group in elb.describe_target_groups(LoadBalancerArn=lb["LoadBalancerArn"])[
-            "TargetGroups"
-        ]:
+        groups = elb.describe_target_groups(LoadBalancerArn=lb["LoadBalancerArn"])
+        for group in groups["TargetGroups"]:
             edges.append((lb["LoadBalancerArn"], group["TargetGroupArn"]))
             health = elb.describe_target_health(TargetGroupArn=group["TargetGroupArn"])
             edges += [
@@ -65,7 +58,7 @@ def test_diagram_from_live_state(
             ]
     assert instances and edges
 
-    dot = draw(tmp_path / "one")
+    dot = draw(stack, work / "diagram-one")
     for ident in [vpc, *subnets, *instances]:
         assert f'"{ident}"' in dot, f"{ident} missing from the diagram"
     for source, target in edges:
@@ -74,6 +67,6 @@ def test_diagram_from_live_state(
     # Behind the repo's back: one instance terminated (not one an ASG would replace).
     victim = next(i for i in instances if not any(t == i for _, t in edges))
     ec2.terminate_instances(InstanceIds=[victim])
-    after = draw(tmp_path / "two")
+    after = draw(stack, work / "diagram-two")
     assert f'"{victim}"' not in after
     assert all(f'"{i}"' in after for i in instances if i != victim)
