@@ -2,16 +2,17 @@
 run, a plan of the converged stack (`make plan`: check mode with diff, no change), scaling,
 refused and real teardown, nothing left.
 
-Cubed and mobile each run their own lifecycle; mobile, the stack with a standby region, also
-fails over to it and back (checks_backup.check_failover). mydigitalstructure and akb share a
-region and are run side by side to prove that one stack's runs and teardown never touch the
-other; akb also shows the plan naming drift (checks_plan) and, once torn down, is provisioned
-again through a fault-injecting proxy (tests/support/faultproxy.py): 10% of the requests answered
-with throttling, HTTP 500 or 503. That run must converge to exactly the resources of the clean
-run (stable_inventory: names, tags, CIDRs and references, never generated IDs; the count of every
-kind), and a clean re-run must change nothing. Retries come from what every run uses (botocore's
-legacy retry mode, amazon.aws's and our module_utils/bulk's), never from anything specific to
-the test.
+Mobile runs its own lifecycle and, the stack with a standby region, also fails over to it and
+back (checks_backup.check_failover); cubed's runs in the lab test (test_lab.py), which provisions
+it anyway. mydigitalstructure and akb share a region and are run side by side to prove that one
+stack's runs and teardown never touch the other; mydigitalstructure's instance groups are scaled
+there before its teardown. akb also shows the plan naming drift (checks_plan) and, once torn
+down, is provisioned again through a fault-injecting proxy (tests/support/faultproxy.py): 10% of
+the requests answered with throttling, HTTP 500 or 503. That run must converge to exactly the
+resources of the clean run (stable_inventory: names, tags, CIDRs and references, never generated
+IDs; the count of every kind), and a clean re-run must change nothing. Retries come from what
+every run uses (botocore's legacy retry mode, amazon.aws's and our module_utils/bulk's), never
+from anything specific to the test.
 """
 
 from __future__ import annotations
