@@ -19,9 +19,9 @@ PYTEST_ARGS ?=
 PYTEST_JOBS ?= 2
 
 # Debian packages the lab needs (podman instances for Molecule and the local lab).
-APT_PACKAGES := podman runc debootstrap make git openssh-client bind9-dnsutils curl graphviz
-# What deploy (the browser check) and the long test add: headless Chromium, file.
-APT_EXTRA_PACKAGES := chromium file
+APT_PACKAGES := podman runc debootstrap make git openssh-client bind9-dnsutils curl
+# What deploy (the browser check), diagram and the long tests add: headless Chromium, Graphviz, file.
+APT_EXTRA_PACKAGES := chromium graphviz file
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
@@ -131,7 +131,7 @@ backup: setup $(TARGET_DEPS) ## AMIs, EBS and RDS snapshots of STACK, pruned by 
 failover: setup $(TARGET_DEPS) ## redeploy STACK in its standby region and flip its Route53 failover records (-e aws_backup_failover_direction=failback)
 	$(PLAY) playbooks/failover.yml $(PLAYBOOK_ARGS)
 
-diagram: setup $(TARGET_DEPS) ## draw STACK from live state into .local/<stack>/diagram.{dot,svg}
+diagram: setup apt-extra $(TARGET_DEPS) ## draw STACK from live state into .local/<stack>/diagram.{dot,svg}
 	$(WITH_TARGET) $(BIN)/python tools/diagram/diagram.py $(STACK)
 
 lint: setup scan ## yamllint + ansible-lint (production profile) + ruff + secrets and IaC scans
@@ -160,9 +160,10 @@ test-py: setup ## the pytest suite, PYTEST_JOBS= workers (each starts and stops 
 test-lab: setup ## the full-stack lab test: deploy cubed into containers, smoke, rolling deploy under load, re-deploy (changed=0), destroy
 	$(BIN)/pytest -n 0 -m "lab and not long" -p no:cacheprovider $(PYTEST_ARGS) tests/provision/test_lab.py
 
-# The whole-stack test that does not fit make test's 40-minute CI budget on 2 cores: the AKB lab
-# (RDS container, WordPress, headless Chromium). Run it before a release, or on a bigger runner.
-test-long: setup apt-extra ## the long test outside make test (the AKB lab)
+# Whole-stack tests that do not fit make test's 40-minute CI budget on 2 cores: fault injection,
+# backups and the diagram, failover, and the AKB lab (RDS container, WordPress, headless
+# Chromium). Run them before a release, or on a bigger runner.
+test-long: setup apt-extra ## the long tests outside make test (faults, backup + diagram, failover, AKB lab)
 	$(BIN)/pytest -n $(PYTEST_JOBS) --dist worksteal -m long -p no:cacheprovider $(PYTEST_ARGS)
 
 MOLECULE_SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
