@@ -160,10 +160,10 @@ test-py: setup ## the pytest suite, PYTEST_JOBS= workers (each starts and stops 
 test-lab: setup ## the full-stack lab test: deploy cubed into containers, smoke, rolling deploy under load, re-deploy (changed=0), destroy
 	$(BIN)/pytest -n 0 -m "lab and not long" -p no:cacheprovider $(PYTEST_ARGS) tests/provision/test_lab.py
 
-# Whole-stack tests that do not fit make test's 40-minute CI budget on 2 cores: fault injection,
-# backups and the diagram, failover, and the AKB lab (RDS container, WordPress, headless
-# Chromium). Run them before a release, or on a bigger runner.
-test-long: setup apt-extra ## the long tests outside make test (faults, backup + diagram, failover, AKB lab)
+# Whole-stack tests that do not fit make test's 40-minute CI budget on 2 cores: interrupted runs,
+# fault injection, backups and the diagram, failover, and the AKB lab (RDS container, WordPress,
+# headless Chromium). Run them before a release, or on a bigger runner.
+test-long: setup apt-extra ## the long tests outside make test (interruptions, faults, backup + diagram, failover, AKB lab)
 	$(BIN)/pytest -n $(PYTEST_JOBS) --dist worksteal -m long -p no:cacheprovider $(PYTEST_ARGS)
 
 MOLECULE_SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))

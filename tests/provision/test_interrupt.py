@@ -39,7 +39,8 @@ from support.aws_state import census, census_added
 from support.playbook import BIN, REPO, PlaybookRun, ansible_env, run_playbook
 from support.stack import stack_vars
 
-pytestmark = pytest.mark.slow
+# Beyond make test's CI budget: `make test-long` runs it (with it, make test measured over 40 min).
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 STACK = "mydigitalstructure"
 KILL_WAIT_S = 60
