@@ -37,6 +37,12 @@ def drop_backups(emulator: Emulator, stack: str, region: str, before: set[str]) 
     BEFORE (the teardown's final ones, which destroy.yml keeps): the test made them, the test
     removes them."""
     ok(run_playbook("backup.yml", stack, "-e", "aws_backup_state=absent"), "drop backups")
+    drop_new_db_snapshots(emulator, region, before)
+
+
+def drop_new_db_snapshots(emulator: Emulator, region: str, before: set[str]) -> None:
+    """The DB snapshots in REGION not in BEFORE (a teardown's final ones, which destroy.yml
+    keeps): the test made them, the test removes them."""
     rds = emulator.client("rds", region)
     for ident in db_snapshot_ids(emulator, region) - before:
         rds.delete_db_snapshot(DBSnapshotIdentifier=ident)

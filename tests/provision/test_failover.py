@@ -9,7 +9,13 @@ import json
 from pathlib import Path
 
 import pytest
-from checks_backup import check_failover, db_snapshot_ids, destroy_standby, ok
+from checks_backup import (
+    check_failover,
+    db_snapshot_ids,
+    destroy_standby,
+    drop_new_db_snapshots,
+    ok,
+)
 from conftest import Emulator
 from support.aws_state import stack_inventory
 from support.playbook import run_playbook
@@ -47,9 +53,7 @@ def test_failover_redeploys_in_standby_and_flips_dns(emulator: Emulator, tmp_pat
             (run_playbook("destroy.yml", STACK, *common, *teardown), "destroy primary"),
         ]
         for region in (primary, standby):
-            rds = emulator.client("rds", region)
-            for ident in db_snapshot_ids(emulator, region) - before[region]:
-                rds.delete_db_snapshot(DBSnapshotIdentifier=ident)
+            drop_new_db_snapshots(emulator, region, before[region])
         for run, what in runs:
             ok(run, what)
     left = {kind: ids for kind, ids in stack_inventory(emulator, standby, STACK).items() if ids}

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from checks_backup import db_snapshot_ids
+from checks_backup import db_snapshot_ids, drop_new_db_snapshots
 from checks_compute import check_compute
 from checks_database import check_database
 from checks_dns import check_dns
@@ -254,7 +254,5 @@ def test_interrupted_provision_converges(emulator: Emulator, tmp_path: Path) -> 
     )
     assert gone.rc == 0 and gone.failed == 0, f"destroy failed:\n{gone.output[-6000:]}"
     left = census_added(census(emulator, regions), before)
-    rds = emulator.client("rds", region)
-    for ident in db_snapshot_ids(emulator, region) - snapshots_before:
-        rds.delete_db_snapshot(DBSnapshotIdentifier=ident)
+    drop_new_db_snapshots(emulator, region, snapshots_before)
     assert not left, f"left behind after the teardown: {left}"
