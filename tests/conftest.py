@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.schedule import Entry, arrange
 
 REPO = Path(__file__).resolve().parents[1]
 LAUNCHER = REPO / "tools" / "emulator" / "emulator.py"
@@ -127,3 +128,18 @@ def emulator_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
 @pytest.fixture
 def unused_port() -> int:
     return free_port()
+
+
+# Last: after -m and -k have deselected what does not run.
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (each worker collects the same list and orders it the same way), start
+    the costliest tests on different workers (tests/support/schedule.py); `cost(seconds,
+    group=...)` marks them, a group's tests going to one worker."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    entries = []
+    for item in items:
+        mark = item.get_closest_marker("cost")
+        cost = float(mark.args[0]) if mark else 0.0
+        entries.append(Entry(cost, str(mark.kwargs.get("group", "")) if mark else ""))
+    items[:] = [items[index] for index in arrange(entries, workers)]

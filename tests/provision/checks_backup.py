@@ -11,7 +11,6 @@ the emulator, on a stack a lifecycle test has provisioned:
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -191,10 +190,8 @@ def check_failover(emulator: Emulator, stack: str, *args: str) -> None:
 
 
 def destroy_standby(stack: str, *args: str) -> PlaybookRun:
-    """The teardown of STACK's resources in its standby region (failover.yml's comment)."""
-    standby = stack_vars(stack, ("stack_standby_region",))["stack_standby_region"]
-    only = json.dumps({"stack_region": standby, "aws_kms_replica_regions": []})
-    return run_playbook("destroy.yml", stack, *args, "-e", only)
+    """The teardown of what failover.yml built in STACK's standby region (destroy_standby.yml)."""
+    return run_playbook("destroy_standby.yml", stack, *args)
 
 
 def failover_pair(emulator: Emulator, zone: str, name: str) -> dict[str, dict[str, Any]]:

@@ -27,9 +27,9 @@ def draw(stack: str, out: Path) -> str:
     return (out / "diagram.dot").read_text()
 
 
-def check_diagram(emulator: Emulator, stack: str, work: Path) -> None:
+def check_diagram(emulator: Emulator, stack: str, work: Path) -> str:
     """Draw STACK, compare with what boto3 reports, terminate one instance that no load balancer
-    targets, draw again. The stack is left with that instance gone: call it before a teardown."""
+    targets, draw again. The stack is left with that instance gone (returned: its ID)."""
     region = stack_vars(stack)["stack_region"]
     ec2, elb = emulator.client("ec2", region), emulator.client("elbv2", region)
     mine = [{"Name": "tag:stack", "Values": [stack]}]
@@ -70,3 +70,4 @@ def check_diagram(emulator: Emulator, stack: str, work: Path) -> None:
     after = draw(stack, work / "diagram-two")
     assert f'"{victim}"' not in after
     assert all(f'"{i}"' in after for i in instances if i != victim)
+    return victim

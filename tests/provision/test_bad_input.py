@@ -33,7 +33,8 @@ from support.aws_state import everything
 from support.playbook import REPO, ansible_env, run_playbook
 from support.stack import stack_vars
 
-pytestmark = pytest.mark.slow
+# One preflight batch per stack and worker (Catalogue): all rows on one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.cost(290, group="bad-input")]
 
 REGIONS = ["eu-west-1", "us-east-1"]
 

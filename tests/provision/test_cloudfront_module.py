@@ -166,6 +166,7 @@ def key_arn(emulator: Emulator) -> str:
     return arn
 
 
+@pytest.mark.cost(135)
 def test_distributions_lifecycle(emulator: Emulator, tmp_path: Path, key_arn: str) -> None:
     main = Stack(emulator, tmp_path, MAIN)
     ok(main.storage(key_arn), "storage tier", changed=True)

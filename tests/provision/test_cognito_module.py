@@ -138,6 +138,7 @@ def refused(run: PlaybookRun, *needles: str) -> None:
         assert needle in run.output, f"{needle!r} not in:\n{run.output[-3000:]}"
 
 
+@pytest.mark.cost(58)
 def test_user_pools_lifecycle(emulator: Emulator, tmp_path: Path) -> None:
     main = Stack(emulator, tmp_path, MAIN)
     web = {

@@ -142,6 +142,7 @@ def keys(emulator: Emulator) -> dict[str, str]:
     return arns
 
 
+@pytest.mark.cost(64)
 def test_tables_lifecycle(emulator: Emulator, tmp_path: Path, keys: dict[str, str]) -> None:
     main = Stack(emulator, tmp_path, MAIN)
     orders = {

@@ -1,11 +1,18 @@
 """Every tier of every stack against the emulator: create, read back (checks_<tier>.py), no-change
 run, a plan of the converged stack (`make plan`: check mode with diff, no change), scaling,
-refused and real teardown, nothing left.
+refused and real teardown, nothing left; and, on the same provisioned stacks, what issue 8 asks
+of a run when things go wrong, and of operations:
 
-Mobile runs its own lifecycle; cubed's runs in the lab test (test_lab.py), which provisions it
-anyway. mydigitalstructure and akb share a region and are run side by side to prove that one
-stack's runs and teardown never touch the other; akb also shows the plan naming drift
-(checks_plan), and mydigitalstructure's instance groups are scaled before its teardown.
+- mobile: its lifecycle, with a failover to its standby region and back (checks_backup).
+- mydigitalstructure and akb share a region and run side by side, to prove that one stack's runs
+  and teardown never touch the other. mydigitalstructure is provisioned through five cut-off runs
+  first (checks_interrupt: nothing duplicated, nothing orphaned), its instance groups are scaled,
+  it is backed up and drawn (checks_backup, checks_diagram) before its teardown, and the region's
+  census is the one from before. akb shows the plan naming drift (checks_plan), then is torn down
+  and provisioned again through a fault-injecting proxy (checks_faults), which must give the
+  resources of its first, clean run.
+
+Cubed's lifecycle runs in the lab test (test_lab.py), which provisions it anyway.
 """
 
 from __future__ import annotations
@@ -15,6 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from checks_backup import (
+    check_backups,
+    check_failover,
+    db_snapshot_ids,
+    destroy_standby,
+    drop_backups,
+    drop_new_db_snapshots,
+)
 from checks_compute import (
     check_compute,
     compute_data,
@@ -22,8 +37,11 @@ from checks_compute import (
     stack_instances,
 )
 from checks_database import check_database
+from checks_diagram import check_diagram
 from checks_dns import check_dns
+from checks_faults import check_provision_under_faults, inventory
 from checks_identity import check_identity
+from checks_interrupt import assert_no_duplicate_nor_orphan, provision_interrupted
 from checks_kms import check_kms
 from checks_loadbalancing import check_loadbalancing
 from checks_network import check_network
@@ -34,10 +52,19 @@ from checks_storage import check_storage
 from checks_tenants import check_tenants
 from conftest import Emulator
 from stack_resources import assert_gone, stack_resources
+from support.aws_state import census, census_added, stack_inventory
 from support.playbook import PlaybookRun, run_playbook
 from support.stack import stack_vars
 
 pytestmark = pytest.mark.slow
+
+# What a teardown in these tests may delete: deletion-protected databases and data-bearing buckets.
+TEARDOWN = (
+    "-e",
+    "aws_database_destroy_confirmed=true",
+    "-e",
+    "aws_storage_destroy_data_buckets=true",
+)
 
 
 def outputs(stack: str, tmp_path: Path) -> tuple[str, str]:
@@ -146,10 +173,11 @@ def assert_data_buckets_kept(emulator: Emulator, stack: str, tmp_path: Path) -> 
     assert stack_resources(emulator, stack) == before
 
 
-# Cubed's lifecycle (the same checks, plan and teardown) runs in the lab test, test_lab.py, which
-# provisions it for its lab anyway; its instance scaling runs on mydigitalstructure below.
+@pytest.mark.cost(520)
 @pytest.mark.parametrize("stack", ["mobile"])
 def test_stack_lifecycle(emulator: Emulator, stack: str, tmp_path: Path) -> None:
+    regions = stack_vars(stack, ("stack_region", "stack_standby_region"))
+    snapshots = {region: db_snapshot_ids(emulator, region) for region in regions.values()}
     assert_ok(first := provision(stack, tmp_path), f"{stack}: first run")
     assert first.changed > 0
     check_kms(emulator, stack)
@@ -171,23 +199,45 @@ def test_stack_lifecycle(emulator: Emulator, stack: str, tmp_path: Path) -> None
     if compute_data(stack)["aws_compute_groups"]:
         check_instance_scaling(emulator, stack, tmp_path)
 
+    # Disaster recovery: failover to the standby region and back, then the standby torn down.
+    standby = regions["stack_standby_region"]
+    primary = stack_resources(emulator, stack)
+    check_failover(emulator, stack, *outputs(stack, tmp_path))
+    assert_ok(destroy_standby(stack, *outputs(stack, tmp_path), *TEARDOWN), "destroy standby")
+    assert stack_resources(emulator, stack) == primary, "the standby's teardown touched the primary"
+
     assert_data_buckets_kept(emulator, stack, tmp_path)
     assert_ok(destroy(stack, tmp_path), f"{stack}: destroy")
     assert_gone(emulator, stack)
     assert not (tmp_path / stack / "outputs.json").exists()
     assert_unchanged(destroy(stack, tmp_path), f"{stack}: second destroy")
+    # After both teardowns: the standby's inventory holds the global kinds (IAM) too.
+    left = {kind: ids for kind, ids in stack_inventory(emulator, standby, stack).items() if ids}
+    assert not left, f"the standby region still holds {left}"
+    for region, before in snapshots.items():
+        drop_new_db_snapshots(emulator, region, before)
 
 
+@pytest.mark.cost(900)
 def test_two_stacks_side_by_side(emulator: Emulator, tmp_path: Path) -> None:
     """mydigitalstructure and akb share a region: neither's runs nor teardown touch the other."""
     region = stack_vars("akb")["stack_region"]
     assert stack_vars("mydigitalstructure")["stack_region"] == region
+    census_before = census(emulator, [region])
+    snapshots_before = db_snapshot_ids(emulator, region)
 
+    # mydigitalstructure: five runs cut off further and further in, then a complete run.
+    provision_interrupted(emulator, "mydigitalstructure", tmp_path / "mydigitalstructure")
     runs = {"mydigitalstructure": [provision("mydigitalstructure", tmp_path)]}
-    assert_ok(runs["mydigitalstructure"][0], "mydigitalstructure: first run")
+    assert_ok(runs["mydigitalstructure"][0], "mydigitalstructure: complete run after the cuts")
+    added = census_added(census(emulator, [region]), census_before)
+    print("after the complete run:", {k: len(v) for k, v in added.items()})
+    assert_no_duplicate_nor_orphan(added)
     mds_before = stack_resources(emulator, "mydigitalstructure")
+
     runs["akb"] = [provision("akb", tmp_path)]
     assert_ok(runs["akb"][0], "akb: first run")
+    akb_clean = inventory(emulator, "akb")
     check_network(emulator, "mydigitalstructure")
     check_network(emulator, "akb")
     check_kms(emulator, "akb")
@@ -219,12 +269,26 @@ def test_two_stacks_side_by_side(emulator: Emulator, tmp_path: Path) -> None:
 
     assert_ok(destroy("akb", tmp_path), "akb: destroy")
     assert_gone(emulator, "akb")
+    # akb again, through the fault proxy: the resources of its first run, then a last teardown.
+    check_provision_under_faults(emulator, "akb", akb_clean, *outputs("akb", tmp_path))
+    assert_ok(destroy("akb", tmp_path), "akb: destroy after the faulted run")
+    assert_gone(emulator, "akb")
     assert stack_resources(emulator, "mydigitalstructure") == mds_before
 
     check_network(emulator, "mydigitalstructure")
     check_identity(emulator, "mydigitalstructure")
     check_storage(emulator, "mydigitalstructure")
 
+    check_backups(emulator, "mydigitalstructure")
+    # The diagram terminates the one instance no load balancer targets behind the repo's back:
+    # the admin host, whose group the scaling then removes (and the teardown copes with).
+    groups = group_instances(stack_instances(emulator, region, "mydigitalstructure"))
+    victim = check_diagram(emulator, "mydigitalstructure", tmp_path)
+    dropped = compute_data("mydigitalstructure")["aws_compute_groups"][0]["name"]
+    assert victim in groups[dropped].values(), (victim, groups)
     check_instance_scaling(emulator, "mydigitalstructure", tmp_path)
     assert_ok(destroy("mydigitalstructure", tmp_path), "mydigitalstructure: destroy")
     assert_gone(emulator, "mydigitalstructure")
+    drop_backups(emulator, "mydigitalstructure", region, snapshots_before)
+    left = census_added(census(emulator, [region]), census_before)
+    assert not left, f"left behind in {region} after both teardowns: {left}"

@@ -356,6 +356,7 @@ def make_neighbours(emulator: Emulator, key_arn: str) -> None:
     )
 
 
+@pytest.mark.cost(59)
 def test_monitoring_tier_lifecycle(emulator: Emulator, tmp_path: Path, key_arn: str) -> None:
     tier = Tier(emulator, tmp_path, key_arn)
     make_neighbours(emulator, key_arn)

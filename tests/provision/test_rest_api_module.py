@@ -270,6 +270,7 @@ def main_apis(world: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+@pytest.mark.cost(56)
 def test_rest_apis_lifecycle(emulator: Emulator, tmp_path: Path, world: dict[str, Any]) -> None:
     functions = sorted(world["functions"].values())
     main = Estate(emulator, tmp_path, "ra-main")

@@ -134,6 +134,7 @@ def ok(run: PlaybookRun, what: str, changed: bool | None = None) -> None:
         assert (run.changed > 0) == changed, f"{what}: changed={run.changed}: {run.changed_tasks()}"
 
 
+@pytest.mark.cost(85)
 def test_serverless_tier_lifecycle(emulator: Emulator, tmp_path: Path) -> None:
     tier = Tier(emulator, tmp_path)
     ok(tier.run(tier.data()), "first run", changed=True)

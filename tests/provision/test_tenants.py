@@ -120,6 +120,7 @@ def zone_id(emulator: Emulator) -> str:
     return str(zone["Id"].split("/")[-1])
 
 
+@pytest.mark.cost(62)
 def test_tenants_are_added_changed_removed_and_destroyed(
     emulator: Emulator, tmp_path: Path, zone_id: str
 ) -> None:

@@ -1,20 +1,20 @@
 """Interrupted runs (issue 8): ansible-playbook killed in the middle of a provision, re-run, and
-nothing duplicated or orphaned.
+nothing duplicated or orphaned. The side-by-side lifecycle test (test_lifecycle.py) provisions
+mydigitalstructure this way (the stack with the most resource kinds at risk: NAT gateway and its
+address, instances with a data volume, an Elastic IP, an Auto Scaling group, target groups and
+classic load balancers with registrations, RDS, Route53 records) before its complete run.
 
-One chain on mydigitalstructure (the stack with the most resource kinds at risk: NAT gateway and
-its address, instances with a data volume, an Elastic IP, an Auto Scaling group, target groups and
-classic load balancers with registrations, RDS, Route53 records). Each run is cut off further into
-the provision than the one before, at a task chosen by its name and its position (the count of
-`TASK [` lines streamed so far is printed); SIGKILL goes to the run's whole process tree (its
-process group and mitogen's workers, which run in sessions of their own), as when a CI runner or
-a laptop goes away; the last cut is a SIGINT to the process group (Ctrl-C). Then a complete
-run, the state read back with boto3, a run that must change nothing, and a teardown that must
-leave the emulator as it found it (the final DB snapshot it keeps is removed after it).
+Each run is cut off further into the provision than the one before, at a task chosen by its name
+and its position (the count of `TASK [` lines streamed so far is printed); SIGKILL goes to the
+run's whole process tree (its process group and mitogen's workers, which run in sessions of their
+own), as when a CI runner or a laptop goes away; the last cut is a SIGINT to the process group
+(Ctrl-C).
 
-What "no duplicate, no orphan" means here: the signatures of every resource (aws_state.census:
-name, attachment, target, without IDs) added by the chain hold no repeat and nothing unattached
-(an Elastic IP, an interface or a volume that nothing uses), every tier reads back as its data
-says (the lifecycle test's checks_<tier>), and after the teardown the census is the one before.
+What "no duplicate, no orphan" means (assert_no_duplicate_nor_orphan): the signatures of every
+resource (aws_state.census: name, attachment, target, without IDs) added by the chain and the
+complete run after it hold no repeat and nothing unattached (an Elastic IP, an interface or a
+volume that nothing uses). The caller then reads every tier back, checks that a further run
+changes nothing and that the teardown leaves the census as it found it.
 """
 
 from __future__ import annotations
@@ -28,21 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from checks_backup import db_snapshot_ids, drop_new_db_snapshots
-from checks_compute import check_compute
-from checks_database import check_database
-from checks_dns import check_dns
-from checks_loadbalancing import check_loadbalancing
-from checks_network import check_network
 from conftest import Emulator
-from support.aws_state import census, census_added
-from support.playbook import BIN, REPO, PlaybookRun, ansible_env, run_playbook
+from support.playbook import BIN, REPO, ansible_env
 from support.stack import stack_vars
 
-# Beyond make test's CI budget: `make test-long` runs it (with it, make test measured over 40 min).
-pytestmark = [pytest.mark.slow, pytest.mark.long]
-
-STACK = "mydigitalstructure"
 KILL_WAIT_S = 60
 
 
@@ -121,14 +110,14 @@ def signal_run(proc: subprocess.Popen[str], sig: signal.Signals) -> list[Process
     return tree
 
 
-def provision_cut(cut: Cut, outputs: Path) -> tuple[int, str]:
+def provision_cut(stack: str, cut: Cut, outputs: Path) -> tuple[int, str]:
     """Provision until CUT, then signal the run's process group. Returns the TASK count at the
     cut and the task banner hit; fails if the run ended before reaching it."""
     proc = subprocess.Popen(
         [
             str(BIN / "ansible-playbook"),
             "-i",
-            f"inventories/{STACK}",
+            f"inventories/{stack}",
             "playbooks/provision.yml",
             "-e",
             f"stack_outputs_dir={outputs}",
@@ -174,9 +163,9 @@ def provision_cut(cut: Cut, outputs: Path) -> tuple[int, str]:
     return count, banner
 
 
-def leave_address_half_made(emulator: Emulator, region: str, cut: Cut) -> str:
+def leave_address_half_made(emulator: Emulator, stack: str, region: str, cut: Cut) -> str:
     """Allocate CUT's address, tagged and unassociated, unless the run got that far itself."""
-    data = stack_vars(STACK, ("stack_name", "stack_tags"))
+    data = stack_vars(stack, ("stack_name", "stack_tags"))
     name = cut.address.format(stack=data["stack_name"])
     ec2 = emulator.client("ec2", region)
     found = ec2.describe_addresses(Filters=[{"Name": "tag:Name", "Values": [name]}])["Addresses"]
@@ -191,10 +180,6 @@ def leave_address_half_made(emulator: Emulator, region: str, cut: Cut) -> str:
         Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": tags}]
     )
     return f"{name} not allocated yet by the cut run: allocated here, left unassociated"
-
-
-def provision(outputs: Path) -> PlaybookRun:
-    return run_playbook("provision.yml", STACK, "-e", f"stack_outputs_dir={outputs}")
 
 
 def assert_no_duplicate_nor_orphan(added: dict[str, list[str]]) -> None:
@@ -212,47 +197,17 @@ def assert_no_duplicate_nor_orphan(added: dict[str, list[str]]) -> None:
     assert not orphans, f"orphaned after the cut-off runs: {orphans}"
 
 
-def test_interrupted_provision_converges(emulator: Emulator, tmp_path: Path) -> None:
-    region = stack_vars(STACK)["stack_region"]
-    regions = [region]
-    outputs = tmp_path / STACK
-    before = census(emulator, regions)
-    snapshots_before = db_snapshot_ids(emulator, region)
-
+def provision_interrupted(emulator: Emulator, stack: str, outputs: Path) -> list[tuple[int, str]]:
+    """Provision STACK once per CUTS, each run cut off there; returns (task count, banner) of each
+    cut, which must come later in the run each time."""
+    region = stack_vars(stack)["stack_region"]
     hits = []
     for number, cut in enumerate(CUTS, start=1):
-        count, banner = provision_cut(cut, outputs)
+        count, banner = provision_cut(stack, cut, outputs)
         hits.append((count, banner))
         print(f"run {number}: {cut.sig.name} at task #{count} {banner}")
         if cut.address:
-            print(f"  {leave_address_half_made(emulator, region, cut)}")
+            print(f"  {leave_address_half_made(emulator, stack, region, cut)}")
     counts = [count for count, _ in hits]
     assert counts == sorted(counts) and len(set(counts)) == len(counts), hits
-
-    full = provision(outputs)
-    assert full.rc == 0 and full.failed == 0, f"complete run failed:\n{full.output[-6000:]}"
-    added = census_added(census(emulator, regions), before)
-    print("after the complete run:", {k: len(v) for k, v in added.items()})
-    assert_no_duplicate_nor_orphan(added)
-    for check in (check_network, check_compute, check_loadbalancing, check_database, check_dns):
-        check(emulator, STACK)
-
-    again = provision(outputs)
-    assert again.rc == 0 and again.changed == 0, (
-        f"the run after changed {again.changed}: {again.changed_tasks()}\n{again.output[-3000:]}"
-    )
-
-    gone = run_playbook(
-        "destroy.yml",
-        STACK,
-        "-e",
-        f"stack_outputs_dir={outputs}",
-        "-e",
-        "aws_database_destroy_confirmed=true",
-        "-e",
-        "aws_storage_destroy_data_buckets=true",
-    )
-    assert gone.rc == 0 and gone.failed == 0, f"destroy failed:\n{gone.output[-6000:]}"
-    left = census_added(census(emulator, regions), before)
-    drop_new_db_snapshots(emulator, region, snapshots_before)
-    assert not left, f"left behind after the teardown: {left}"
+    return hits
