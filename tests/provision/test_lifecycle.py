@@ -6,11 +6,11 @@ of a run when things go wrong, and of operations:
 - mobile: its lifecycle, with a failover to its standby region and back (checks_backup).
 - mydigitalstructure and akb share a region and run side by side, to prove that one stack's runs
   and teardown never touch the other. mydigitalstructure is provisioned through five cut-off runs
-  first (checks_interrupt: nothing duplicated, nothing orphaned), its instance groups are scaled,
-  it is backed up and drawn (checks_backup, checks_diagram) before its teardown, and the region's
-  census is the one from before. akb shows the plan naming drift (checks_plan), then is torn down
-  and provisioned again through a fault-injecting proxy (checks_faults), which must give the
-  resources of its first, clean run.
+  first (checks_interrupt: nothing duplicated, nothing orphaned); before its teardown it is
+  backed up and drawn (checks_backup, checks_diagram) and its instance groups are scaled; after
+  both teardowns the region's census is the one from before. akb shows the plan naming drift
+  (checks_plan), then is torn down and provisioned again through a fault-injecting proxy
+  (checks_faults), which must give the resources of its first, clean run.
 
 Cubed's lifecycle runs in the lab test (test_lab.py), which provisions it anyway.
 """
