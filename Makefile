@@ -177,7 +177,7 @@ test-molecule: setup ## every Molecule scenario under molecule/ (MOLECULE_SCENAR
 # The pytest suite, the Molecule scenarios and the lab test side by side (TEST_JOBS=3; each
 # target's output is printed whole when it ends), or fewer at a time (TEST_JOBS=1: one after the
 # other). They wait more than they compute (AWS modules' fixed sleeps, instances installing
-# packages): with the pytest suite alone on its 2 workers, /proc/stat showed the 2 cores half idle.
+# packages): with two lifecycle tests alone on 2 pytest workers, /proc/stat showed the cores 40 % idle.
 TEST_JOBS ?= 3
 
 test: setup lint ## README command 2: setup, lint, then the pytest suite, the Molecule scenarios and the lab
