@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from checks_backup import ok
 from conftest import Emulator
 from stack_resources import stack_resources
 from support.aws_state import stable_inventory
 from support.faultproxy import FaultProxy
-from support.playbook import PlaybookRun, run_playbook
+from support.playbook import run_playbook
 from support.stack import stack_vars
 
 FAULT_RATE = 0.1
@@ -38,10 +39,6 @@ def inventory(emulator: Emulator, stack: str) -> dict[str, Any]:
     return {"resources": stable_inventory(emulator, region, stack), "counts": counts}
 
 
-def assert_ok(run: PlaybookRun, what: str) -> None:
-    assert run.rc == 0 and run.failed == 0, f"{what} failed:\n{run.output[-8000:]}"
-
-
 def check_provision_under_faults(
     emulator: Emulator, stack: str, clean: dict[str, Any], *args: str
 ) -> dict[str, int]:
@@ -55,12 +52,12 @@ def check_provision_under_faults(
         )
     figures = proxy.summary()
     print(f"\nfault proxy ({stack}, rate {FAULT_RATE}, seed {SEED}): {figures}")
-    assert_ok(faulted, f"{stack}: provision with {FAULT_RATE:.0%} injected faults {figures}")
+    ok(faulted, f"{stack}: provision with {FAULT_RATE:.0%} injected faults {figures}")
     assert proxy.injected >= MIN_FAULTS, f"too few faults injected to mean anything: {figures}"
     assert all(proxy.counts[kind] for kind in ("throttling", "http500", "http503")), figures
     assert inventory(emulator, stack) == clean, "the faulted run converged to other resources"
 
     rerun = run_playbook("provision.yml", stack, *args)
-    assert_ok(rerun, f"{stack}: clean re-run after the faulted run")
+    ok(rerun, f"{stack}: clean re-run after the faulted run")
     assert rerun.changed == 0, f"re-run changed {rerun.changed}: {rerun.changed_tasks()}"
     return figures
