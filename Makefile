@@ -183,8 +183,14 @@ TEST_JOBS ?= 3
 test: setup lint ## README command 2: setup, lint, then the pytest suite, the Molecule scenarios and the lab
 	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-py test-molecule test-lab
 
-bench: setup ## run benchmarks/ and print figures
-	@for b in benchmarks/*; do if [ -f "$$b" ] && [ -x "$$b" ]; then echo "== $$b"; "$$b" || exit 1; fi; done
+# Benchmarks to run, by file name under benchmarks/ (e.g. BENCH=tenants); empty runs them all.
+BENCH ?=
+
+bench: setup ## run benchmarks/ (BENCH= names a few) and print figures
+	@for b in $(if $(BENCH),$(addprefix benchmarks/,$(BENCH)),benchmarks/*); do \
+		if [ -f "$$b" ] && [ -x "$$b" ]; then echo "== $$b"; "$$b" || exit 1; \
+		elif [ -n "$(BENCH)" ]; then echo "no benchmark $$b (see benchmarks/)" >&2; exit 2; fi; \
+	done
 
 clean: emulator-stop ## remove local state (.local), keep the venv
 	rm -rf .local

@@ -4,8 +4,9 @@ stack's tags (IAM: its path), the way the other checks_*.py find it:
 
 - no security group opens SSH, RDP or a database port to 0.0.0.0/0 or ::/0;
 - every instance and every launch template version requires IMDSv2 (HttpTokens=required);
-- every EBS volume, RDS instance, S3 bucket, SQS queue, DynamoDB table and SNS topic is encrypted
-  with the stack's own KMS key of its region (reported as key ID, key ARN or the stack's alias);
+- every EBS volume, RDS instance, S3 bucket, SQS queue, DynamoDB table, SNS topic and log group is
+  encrypted with the stack's own KMS key of its region (reported as key ID, key ARN or the stack's
+  alias);
 - every bucket blocks public access (all four flags);
 - no IAM policy of the stack (managed or inline, or attached to its roles and groups) allows
   Action "*" / "*:*" on Resource "*";
@@ -277,7 +278,22 @@ def _data_findings(
     topics = stack_topics(emulator, region, stack)
     for name, attributes in topics.items():
         found += not_stack_key(f"SNS topic {name}", attributes.get("KmsMasterKeyId"), accepted)
-    return found, len(dbs) + len(queues) + len(tables) + len(topics)
+    groups = stack_log_groups(emulator, region, stack)
+    for name, group in groups.items():
+        found += not_stack_key(f"log group {name}", group.get("kmsKeyId"), accepted)
+    return found, len(dbs) + len(queues) + len(tables) + len(topics) + len(groups)
+
+
+def stack_log_groups(emulator: Emulator, region: str, stack: str) -> dict[str, dict[str, Any]]:
+    """The CloudWatch Logs groups tagged with STACK (flow logs, functions, monitoring)."""
+    logs = emulator.client("logs", region)
+    groups = {}
+    for page in logs.get_paginator("describe_log_groups").paginate():
+        for group in page["logGroups"]:
+            tags = logs.list_tags_log_group(logGroupName=group["logGroupName"])["tags"]
+            if tags.get("stack") == stack:
+                groups[group["logGroupName"]] = group
+    return groups
 
 
 def _bucket_findings(

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from support.source import load_plugin
 
-MODULE = Path(__file__).resolve().parents[2] / "roles/aws_backup/library/stack_backups.py"
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
-
-
-def load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("stack_backups", MODULE)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def rules() -> ModuleType:
-    return load()
+    return load_plugin("module_utils/backups.py")
 
 
 def backup(ident: str, days_old: int, label: str, source: str = "vol-1") -> dict[str, Any]:

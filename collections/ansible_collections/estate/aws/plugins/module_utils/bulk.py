@@ -1,9 +1,8 @@
 # Copyright: contributors to the aws-estates repository
 # SPDX-License-Identifier: MIT-0
-"""What the bulk modules (tenants, dynamodb_tables, cognito_user_pools, log_groups, metric_alarms)
-share: clients that retry
-throttled calls with backoff, the refusal a run raises for something it must not touch, and
-calls spread over a thread pool whose failures fail the run only once every call has returned."""
+"""What the collection's modules share: clients that retry throttled calls with backoff, the
+refusal a run raises for something it must not touch, and calls spread over a thread pool whose
+failures fail the run only once every call has returned."""
 
 from __future__ import annotations
 
@@ -22,8 +21,9 @@ class Refusal(Exception):
     """Something in the way that this run must not adopt, change or delete."""
 
 
-def client_config(jobs: int) -> Config:
-    """botocore's adaptive retries (backoff on throttling), a connection per parallel call."""
+def client_config(jobs: int = 10) -> Config:
+    """botocore's adaptive retries (backoff on throttling), a connection per parallel call
+    (botocore's default pool, 10, for a module that makes one call at a time)."""
     return Config(retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=jobs)
 
 

@@ -135,11 +135,11 @@ changes:
 
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.estate.aws.plugins.module_utils.bulk import client_config, parallel
 from ansible_collections.estate.aws.plugins.module_utils.cloudfront import (
     HOSTED_ZONE_ID,
     distribution_config,
@@ -160,7 +160,6 @@ from ansible_collections.estate.aws.plugins.module_utils.cloudfront import (
     wait_until,
     with_defaults,
 )
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 NEW = "(new)"
@@ -173,9 +172,7 @@ class Distributions:
     def __init__(self, module: AnsibleAWSModule) -> None:
         self.module = module
         params = module.params
-        self.config = Config(
-            retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=JOBS
-        )
+        self.config = client_config(JOBS)
         self.cloudfront = module.client("cloudfront", config=self.config, region="us-east-1")
         self.s3_clients: dict[str, Any] = {}
         self.stack = params["tags"]["stack"]
@@ -227,15 +224,12 @@ class Distributions:
             self.module.fail_json_aws(e, msg="Unable to list the distributions")
         self.all_arns = {s["ARN"] for s in summaries}
 
-        def tags_of(summary: dict[str, Any]) -> dict[str, str]:
-            items = self.cloudfront.list_tags_for_resource(Resource=summary["ARN"])["Tags"]
+        def tags_of(arn: str) -> dict[str, str]:
+            items = self.cloudfront.list_tags_for_resource(Resource=arn)["Tags"]
             return {t["Key"]: t.get("Value", "") for t in items.get("Items") or []}
 
-        try:
-            with ThreadPoolExecutor(max_workers=JOBS) as pool:
-                all_tags = list(pool.map(tags_of, summaries))
-        except (BotoCoreError, ClientError) as e:
-            self.module.fail_json_aws(e, msg="Unable to read the distributions' tags")
+        arns = [s["ARN"] for s in summaries]
+        all_tags = parallel(self.module, "read the tags of", tags_of, arns, JOBS)
         owner = self.owner_tags()
         self.owned: dict[str, dict[str, Any]] = {}
         self.unowned: list[tuple[dict[str, Any], dict[str, str]]] = []

@@ -59,7 +59,7 @@ from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from botocore.config import Config
+from ansible_collections.estate.aws.plugins.module_utils.bulk import client_config
 from botocore.exceptions import BotoCoreError, ClientError
 
 
@@ -81,9 +81,7 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
-    client = module.client(
-        "cloudwatch", config=Config(retries={"mode": "adaptive", "max_attempts": 10})
-    )
+    client = module.client("cloudwatch", config=client_config())
     name = module.params["name"]
     try:
         body, arn = current_body(client, name)

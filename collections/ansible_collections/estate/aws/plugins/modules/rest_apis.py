@@ -129,6 +129,7 @@ from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.estate.aws.plugins.module_utils.bulk import client_config
 from ansible_collections.estate.aws.plugins.module_utils.rest_api import (
     API_TAG,
     CONFIG_TAG,
@@ -162,7 +163,6 @@ from ansible_collections.estate.aws.plugins.module_utils.rest_api import (
     wanted_methods,
     wanted_permissions,
 )
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 NEW_AUTHORIZER = "(new authorizer)"
@@ -211,7 +211,7 @@ class RestApis:
     def __init__(self, module: AnsibleAWSModule) -> None:
         self.module = module
         params = module.params
-        config = Config(retries={"mode": "adaptive", "max_attempts": 10})
+        config = client_config()
         self.apigw = module.client("apigateway", config=config)
         self.lambda_ = module.client("lambda", config=config)
         self.sts = module.client("sts", config=config)

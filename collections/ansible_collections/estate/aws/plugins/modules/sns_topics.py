@@ -90,6 +90,7 @@ from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.estate.aws.plugins.module_utils.bulk import client_config
 from ansible_collections.estate.aws.plugins.module_utils.monitoring import (
     account_of,
     attribute_changes,
@@ -100,7 +101,6 @@ from ansible_collections.estate.aws.plugins.module_utils.monitoring import (
     topic_attributes,
     topic_errors,
 )
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 
@@ -108,7 +108,7 @@ class Topics:
     def __init__(self, module: AnsibleAWSModule) -> None:
         self.module = module
         params = module.params
-        config = Config(retries={"mode": "adaptive", "max_attempts": 10})
+        config = client_config()
         self.sns = module.client("sns", config=config)
         self.tagging = module.client("resourcegroupstaggingapi", config=config)
         self.owner = owner_tags(params["tags"], params["tier"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: route53_failover
+version_added: 0.4.0
 short_description: Fail a Route53 failover pair over to its SECONDARY, or back
 description:
   - Finds the PRIMARY and SECONDARY record sets of O(name) in the public zone O(zone).
@@ -59,7 +60,7 @@ extends_documentation_fragment:
 
 EXAMPLES = r"""
 - name: Fail api.example.org over to the standby
-  route53_failover:
+  estate.aws.route53_failover:
     zone: example.org
     name: api
     standby_values: [standby-alb.eu-west-1.elb.amazonaws.com]

@@ -9,6 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: stack_backups
+version_added: 0.4.0
 short_description: AMIs, EBS snapshots and manual RDS snapshots of a stack, with retention
 description:
   - Finds the stack's EC2 instances, EBS volumes (tagged, or attached to its instances) and RDS
@@ -64,7 +65,7 @@ extends_documentation_fragment:
 
 EXAMPLES = r"""
 - name: Back up the stack
-  stack_backups:
+  estate.aws.stack_backups:
     tags: {stack: demo, env: lab, managed-by: ansible-estate}
     label: "2026-01-01"
     retention_days: 14
@@ -85,61 +86,20 @@ backups:
   returned: always
 """
 
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-try:
-    from botocore.config import Config
-except ImportError:  # handled by AnsibleAWSModule
-    pass
-
-TAG = "estate-backup:"
-STAMP = "%Y-%m-%dT%H:%M:%SZ"
-
-
-def parse_stamp(value: str) -> datetime:
-    return datetime.strptime(value, STAMP).replace(tzinfo=UTC)
-
-
-def safe_label(label: str) -> str:
-    """LABEL as it may appear in an RDS snapshot identifier (letters, digits, single hyphens)."""
-    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", label.lower())).strip("-")
-
-
-def backups_to_prune(
-    backups: list[dict[str, Any]],
-    now: datetime,
-    retention_days: int,
-    keep_last: int,
-    label: str,
-) -> list[dict[str, Any]]:
-    """The backups to delete: per (kind, source), those older than RETENTION_DAYS and those beyond
-    the newest KEEP_LAST (0 disables either rule). The current LABEL's are never pruned."""
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for backup in backups:
-        groups.setdefault((backup["kind"], backup["source"]), []).append(backup)
-    doomed = []
-    for items in groups.values():
-        items.sort(key=lambda b: b["created"], reverse=True)
-        for index, backup in enumerate(items):
-            if backup["label"] == label:
-                continue
-            too_old = retention_days > 0 and backup["created"] < now - timedelta(retention_days)
-            too_many = keep_last > 0 and index >= keep_last
-            if too_old or too_many:
-                doomed.append(backup)
-    return sorted(doomed, key=lambda b: (b["kind"], b["id"]))
-
-
-def tag_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:
-    return {t["Key"]: t["Value"] for t in tags or []}
-
-
-def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+from ansible_collections.estate.aws.plugins.module_utils.backups import (
+    STAMP,
+    TAG,
+    backups_to_prune,
+    parse_stamp,
+    safe_label,
+    tag_dict,
+    tag_list,
+)
+from ansible_collections.estate.aws.plugins.module_utils.bulk import client_config
 
 
 class StackBackups:
@@ -147,7 +107,7 @@ class StackBackups:
         self.module = module
         self.p = module.params
         self.stack_tags: dict[str, str] = {k: str(v) for k, v in self.p["tags"].items()}
-        config = Config(retries={"mode": "adaptive", "max_attempts": 10})
+        config = client_config()
         self.ec2 = module.client("ec2", config=config)
         self.rds = module.client("rds", config=config)
         self.now = datetime.now(UTC).replace(microsecond=0)
