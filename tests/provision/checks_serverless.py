@@ -1,7 +1,7 @@
 """Read-back checks of the serverless and CDN tiers (roles/aws_serverless, roles/aws_cdn), called
 by the lifecycle tests. Everything is listed through the services' own calls (ListFunctions,
-ListTables, ListTopics, ListUserPools, GetRestApis, ListDistributions) and judged by its tags,
-not through the modules' lookups."""
+ListTables, ListTopics, ListUserPools, GetRestApis, ListRules, ListDistributions) and judged by
+its tags, not through the modules' lookups."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ SERVERLESS_VARS = (
     "aws_serverless_topics",
     "aws_serverless_user_pools",
     "aws_serverless_apis",
+    "aws_serverless_schedules",
     "aws_cdn_distributions",
 )
 package = load_plugin("modules/lambda_package.py")
@@ -106,6 +107,18 @@ def stack_apis(emulator: Emulator, region: str, stack: str) -> dict[str, dict[st
     }
 
 
+def stack_rules(emulator: Emulator, region: str, stack: str) -> dict[str, dict[str, Any]]:
+    """The stack's EventBridge rules (default bus), with their Targets."""
+    events = emulator.client("events", region)
+    found = {}
+    for rule in events.list_rules()["Rules"]:
+        tags = events.list_tags_for_resource(ResourceARN=rule["Arn"])["Tags"]
+        if _tagged({t["Key"]: t["Value"] for t in tags}, stack):
+            targets = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+            found[rule["Name"]] = {**rule, "Targets": targets}
+    return found
+
+
 def stack_distributions(emulator: Emulator, stack: str) -> dict[str, dict[str, Any]]:
     cloudfront = emulator.client("cloudfront", "us-east-1")
     found = {}
@@ -132,6 +145,7 @@ def serverless_left(emulator: Emulator, region: str, stack: str) -> dict[str, li
         "cognito_user_pool": sorted(stack_pools(emulator, region, stack)),
         "rest_api": sorted(stack_apis(emulator, region, stack)),
         "api_domain": sorted(domains),
+        "event_rule": sorted(stack_rules(emulator, region, stack)),
         "cloudfront_distribution": sorted(stack_distributions(emulator, stack)),
     }
 
@@ -225,6 +239,29 @@ def _check_apis(emulator: Emulator, data: dict[str, Any]) -> None:
             ]
 
 
+def _check_schedules(emulator: Emulator, data: dict[str, Any]) -> None:
+    """Each schedule's rule fires its function on its expression, and the function lets exactly
+    that rule invoke it."""
+    stack, region = data["stack_name"], data["stack_region"]
+    rules = stack_rules(emulator, region, stack)
+    wanted = {f"{stack}-{s['name']}": s for s in data["aws_serverless_schedules"]}
+    assert sorted(rules) == sorted(wanted)
+    lam = emulator.client("lambda", region)
+    for name, schedule in wanted.items():
+        rule = rules[name]
+        assert rule["ScheduleExpression"] == schedule["expression"]
+        assert rule["State"] == ("ENABLED" if schedule.get("enabled", True) else "DISABLED")
+        function = f"{stack}-{schedule['function']}"
+        assert [t["Arn"].rsplit(":", 1)[-1] for t in rule["Targets"]] == [function]
+        policy = json.loads(lam.get_policy(FunctionName=function)["Policy"])
+        sources = [
+            s["Condition"]["ArnLike"]["AWS:SourceArn"]
+            for s in policy["Statement"]
+            if s.get("Principal", {}).get("Service") == "events.amazonaws.com"
+        ]
+        assert sources == [rule["Arn"]], f"{function}: invoke grants {sources}"
+
+
 def _check_cdn(emulator: Emulator, data: dict[str, Any]) -> None:
     stack, region = data["stack_name"], data["stack_region"]
     distributions = stack_distributions(emulator, stack)
@@ -253,11 +290,12 @@ def _check_cdn(emulator: Emulator, data: dict[str, Any]) -> None:
 
 
 def check_serverless(emulator: Emulator, stack: str) -> None:
-    """Exactly the data's functions, tables, topics, pools, APIs and distributions exist, with
-    their code, encryption, routes and grants."""
+    """Exactly the data's functions, tables, topics, pools, APIs, schedules and distributions
+    exist, with their code, encryption, routes and grants."""
     data = serverless_data(stack)
     key_arn = stack_keys(emulator, stack)[data["stack_region"]]["Arn"]
     _check_functions(emulator, data, key_arn)
     _check_data(emulator, data, key_arn)
     _check_apis(emulator, data)
+    _check_schedules(emulator, data)
     _check_cdn(emulator, data)

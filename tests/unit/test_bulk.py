@@ -18,3 +18,8 @@ def test_run_parallel_collects_failures() -> None:
     assert results == [1, None, 2, None]
     assert [(item, str(e)) for item, e in failures] == [(3, "3"), (5, "5")]
     assert bulk.run_parallel(half, [], 4) == ([], [])
+
+
+def test_change_lists_leave_out_empty_kinds() -> None:
+    assert bulk.change_lists(["a"], [], ["b", "c"]) == {"created": ["a"], "deleted": ["b", "c"]}
+    assert bulk.change_lists([], [], []) == {}

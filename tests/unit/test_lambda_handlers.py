@@ -1,7 +1,8 @@
 """The Lambda functions' handlers (apps/lambda/*) run in-process against the emulator: the
 prediction function reads a trained model from S3, the mobile API keeps each user's items in
-DynamoDB and pushes through SNS. Lambda itself cannot run code in the emulator (moto needs
-Docker for Invoke), so the handlers are called here with API Gateway proxy events."""
+DynamoDB and pushes through SNS, AKB's storage report counts two buckets into a third. Lambda
+itself cannot run code in the emulator (moto needs Docker for Invoke), so the handlers are called
+here with the events API Gateway and EventBridge send."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from support.source import load_source
 trainer = load_source("roles/model_trainer/files/model_trainer.py")
 prediction = load_source("apps/lambda/prediction/handler.py")
 mobile = load_source("apps/lambda/mobile_api/handler.py")
+report = load_source("apps/lambda/akb_storage_report/handler.py")
 REGION = "eu-west-2"
 
 
@@ -101,3 +103,41 @@ def test_mobile_api_keeps_each_users_items_and_pushes(
     assert status == 202 and sent["message_id"]
     assert call("POST", "/notify", {"message": ""})[0] == 400
     assert call("PUT", "/elsewhere")[0] == 404
+
+
+def test_storage_report_counts_by_folder_and_class(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s3 = emulator.client("s3", REGION)
+    where = {"LocationConstraint": REGION}
+    for bucket in ("report-test-docs", "report-test-media"):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration=where)
+    s3.put_object(Bucket="report-test-docs", Key="events/a.pdf", Body=b"x" * 10)
+    s3.put_object(Bucket="report-test-docs", Key="events/b.pdf", Body=b"x" * 5)
+    s3.put_object(Bucket="report-test-docs", Key="readme.txt", Body=b"x" * 2)
+    s3.put_object(
+        Bucket="report-test-media", Key="webinars/w.mp4", Body=b"x" * 7, StorageClass="GLACIER"
+    )
+    monkeypatch.setenv("BUCKETS", "report-test-docs,report-test-media")
+    monkeypatch.setenv("REPORT_BUCKET", "report-test-docs")
+    monkeypatch.setenv("REPORT_PREFIX", "reports/storage/")
+    # The event EventBridge sends for a scheduled rule (its time decides the report's day).
+    event = {
+        "source": "aws.events",
+        "detail-type": "Scheduled Event",
+        "time": "2026-11-24T05:00:00Z",
+    }
+    result = report.handler(event, s3=s3)
+    assert result == {"report": "reports/storage/2026-11-24.json", "objects": 4}
+    body = s3.get_object(Bucket="report-test-docs", Key=result["report"])["Body"].read()
+    docs = json.loads(body)["buckets"]["report-test-docs"]
+    assert (docs["objects"], docs["bytes"]) == (3, 17)
+    assert docs["folders"] == {
+        "events": {"objects": 2, "bytes": 15},
+        "": {"objects": 1, "bytes": 2},
+    }
+    media = json.loads(body)["buckets"]["report-test-media"]
+    assert media["classes"] == {"GLACIER": 1} and media["folders"]["webinars"]["bytes"] == 7
+    # The next day's report also counts the first report, which now sits in the documents bucket.
+    later = report.handler({**event, "time": "2026-11-25T05:00:00Z"}, s3=s3)
+    assert later == {"report": "reports/storage/2026-11-25.json", "objects": 5}

@@ -28,6 +28,7 @@ def tier(**changes: Any) -> dict[str, Any]:
                 ],
             }
         ],
+        "schedules": [{"name": "nightly", "function": "api", "expression": "cron(0 5 * * ? *)"}],
     }
     data.update(changes)
     return data
@@ -92,6 +93,23 @@ def test_each_rule_names_the_field() -> None:
             "topics": [{"name": "push"}, {"name": "push"}]
         },
         "aws_serverless_topics[0].name 'Push'": {"topics": [{"name": "Push"}]},
+        "aws_serverless_schedules[0].function 'gone'": {
+            "schedules": [{"name": "s", "function": "gone", "expression": "rate(1 day)"}]
+        },
+        "aws_serverless_schedules[0].expression 'daily'": {
+            "schedules": [{"name": "s", "function": "api", "expression": "daily"}]
+        },
+        "aws_serverless_schedules[0].expression 'cron(0 5 * * ?)'": {
+            "schedules": [{"name": "s", "function": "api", "expression": "cron(0 5 * * ?)"}]
+        },
+        "aws_serverless_schedules[0].input": {
+            "schedules": [
+                {"name": "s", "function": "api", "expression": "rate(5 minutes)", "input": "x"}
+            ]
+        },
+        "aws_serverless_schedules[0].name 'S'": {
+            "schedules": [{"name": "S", "function": "api", "expression": "rate(1 day)"}]
+        },
     }
     for expected, changes in cases.items():
         errors = serverless.serverless_errors(tier(**changes), CTX)
@@ -189,3 +207,28 @@ def test_cdn_outputs_leave_the_moving_status_out() -> None:
     assert cdn.cdn_outputs(found, "shop") == {
         "content": {"id": "E1", "domain_name": "d1.cloudfront.net"}
     }
+
+
+def test_schedules_take_their_functions_arns() -> None:
+    schedules = [
+        {"name": "nightly", "function": "api", "expression": "rate(1 day)", "input": {"k": 1}},
+        {"name": "new", "function": "later", "expression": "rate(1 day)", "enabled": False},
+    ]
+    shaped = serverless.serverless_schedules(schedules, "shop", {"api": "arn:aws:lambda:f"})
+    assert shaped == [
+        {
+            "name": "shop-nightly",
+            "expression": "rate(1 day)",
+            "description": "",
+            "enabled": True,
+            "function_arn": "arn:aws:lambda:f",
+            "input": {"k": 1},
+        },
+        {
+            "name": "shop-new",
+            "expression": "rate(1 day)",
+            "description": "",
+            "enabled": False,
+            "function_arn": "",
+        },
+    ]

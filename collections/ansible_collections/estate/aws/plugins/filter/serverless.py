@@ -7,14 +7,16 @@ A stack names its serverless resources by short names; the role prefixes them wi
 
 ``estate.aws.serverless_errors(data, ctx)``
     every error of the tier's data, before any AWS call (empty: valid). DATA holds
-    ``functions``, ``tables``, ``topics``, ``user_pools`` and ``apis``; CTX holds ``prefix``, the
-    identity tier's ``roles`` and the load-balancing tier's ``certificates`` (names), and
-    ``sources`` (the function source directories that exist).
+    ``functions``, ``tables``, ``topics``, ``user_pools``, ``apis`` and ``schedules``; CTX
+    holds ``prefix``, the identity tier's ``roles`` and the load-balancing tier's
+    ``certificates`` (names), and ``sources`` (the function source directories that exist).
 ``estate.aws.serverless_resolve(path, outputs)``
     the value at a dotted PATH (``tables.app-data.name``) of the tier's outputs so far;
     functions take their environment from it (``environment_from``).
 ``estate.aws.serverless_apis(apis, prefix, functions, pools, certificates)``
     the APIs as estate.aws.rest_apis takes them, with function, user-pool and certificate ARNs.
+``estate.aws.serverless_schedules(schedules, prefix, functions)``
+    the schedules as estate.aws.event_schedules takes them, with the functions' ARNs.
 
 Only the stdlib is used.
 """
@@ -34,7 +36,9 @@ ROUTE_PATH = re.compile(
 )
 KEY_TYPES = ("S", "N", "B")
 ENV_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-KINDS = ("functions", "tables", "topics", "user_pools", "apis")
+KINDS = ("functions", "tables", "topics", "user_pools", "apis", "schedules")
+# EventBridge schedule expressions (estate.aws.event_schedules checks the same form).
+SCHEDULE = re.compile(r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$")
 
 
 def _names(items: list[Any], where: str, prefix: str, limit: int, errors: list[str]) -> list[str]:
@@ -141,6 +145,26 @@ def _api_errors(
     return errors
 
 
+def _schedule_errors(
+    schedules: list[Mapping[str, Any]], known: Mapping[str, list[str]]
+) -> list[str]:
+    errors: list[str] = []
+    for index, schedule in enumerate(schedules):
+        at = f"aws_serverless_schedules[{index}]"
+        if schedule.get("function") not in known["functions"]:
+            errors.append(
+                f"{at}.function '{schedule.get('function', '')}' is not in aws_serverless_functions"
+            )
+        if not SCHEDULE.match(str(schedule.get("expression", ""))):
+            errors.append(
+                f"{at}.expression '{schedule.get('expression', '')}': use rate(N minutes|hours|"
+                "days) or cron(minutes hours day-of-month month day-of-week year)"
+            )
+        if schedule.get("input") is not None and not isinstance(schedule["input"], Mapping):
+            errors.append(f"{at}.input must be a mapping (the event the function receives)")
+    return errors
+
+
 def _table_errors(tables: list[Mapping[str, Any]]) -> list[str]:
     errors: list[str] = []
     for index, table in enumerate(tables):
@@ -172,6 +196,7 @@ def serverless_errors(data: Mapping[str, Any], ctx: Mapping[str, Any]) -> list[s
     errors += _function_errors(lists["functions"], ctx, known)
     errors += _table_errors(lists["tables"])
     errors += _api_errors(lists["apis"], ctx, known)
+    errors += _schedule_errors(lists["schedules"], known)
     for index, pool in enumerate(lists["user_pools"]):
         clients = [str(c.get("name", "")) for c in pool.get("clients") or []]
         if len(set(clients)) != len(clients) or not all(SHORT_NAME.match(c) for c in clients):
@@ -233,6 +258,24 @@ def serverless_apis(
             }
         wanted.append(item)
     return wanted
+
+
+def serverless_schedules(
+    schedules: list[Mapping[str, Any]], prefix: str, functions: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """The schedules as estate.aws.event_schedules takes them: full rule names and the ARN of
+    each target function (empty while the function is not made yet, under --check)."""
+    return [
+        {
+            "name": f"{prefix}-{item['name']}",
+            "expression": item["expression"],
+            "description": item.get("description", ""),
+            "enabled": item.get("enabled", True),
+            "function_arn": functions.get(item["function"]) or "",
+            **({"input": dict(item["input"])} if item.get("input") is not None else {}),
+        }
+        for item in schedules
+    ]
 
 
 def serverless_function_defaults(
@@ -315,6 +358,7 @@ class FilterModule:
             "serverless_errors": serverless_errors,
             "serverless_resolve": serverless_resolve,
             "serverless_apis": serverless_apis,
+            "serverless_schedules": serverless_schedules,
             "serverless_function_defaults": serverless_function_defaults,
             "serverless_prefixed": serverless_prefixed,
             "serverless_short": serverless_short,

@@ -69,3 +69,11 @@ def parallel(
             module.fail_json(msg=msg)
         module.fail_json_aws(error, msg=msg)
     return results
+
+
+def change_lists(
+    created: list[str], updated: list[str], deleted: list[str]
+) -> dict[str, list[str]]:
+    """A run's `changes` result: the names created, updated and deleted, empty lists left out."""
+    lists = {"created": created, "updated": updated, "deleted": deleted}
+    return {kind: names for kind, names in lists.items() if names}

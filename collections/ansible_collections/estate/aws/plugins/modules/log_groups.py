@@ -121,6 +121,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.estate.aws.plugins.module_utils.bulk import (
     Refusal,
+    change_lists,
     client_config,
     parallel,
 )
@@ -243,15 +244,7 @@ class LogGroups:
                 }
                 for name, wanted in sorted(self.wanted.items())
             },
-            "changes": {
-                k: v
-                for k, v in (
-                    ("created", creates),
-                    ("updated", [u[0] for u in updates]),
-                    ("deleted", doomed),
-                )
-                if v
-            },
+            "changes": change_lists(creates, [u[0] for u in updates], doomed),
         }
         if self.module._diff and result["changed"]:
             before: dict[str, Any] = {}
