@@ -580,6 +580,17 @@ CASES += [
         "Invalid serverless tier: … routes[0].function 'nope' is not in aws_serverless_functions",
     ),
     Case(
+        "schedule with an expression EventBridge does not take",
+        "mobile",
+        {
+            "aws_serverless_schedules": [
+                {"name": "nightly", "function": "api", "expression": "daily"}
+            ]
+        },
+        "Invalid serverless tier: … aws_serverless_schedules[0].expression 'daily': use"
+        " rate(N minutes|hours|days) or cron(",
+    ),
+    Case(
         "CDN origin in a bucket the stack does not define",
         "mobile",
         {
