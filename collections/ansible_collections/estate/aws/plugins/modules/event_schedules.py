@@ -17,8 +17,8 @@ description:
     function's permission for that rule to invoke it (statement C(events-<rule>), source ARN the
     rule).
   - The stack's rules are listed by name prefix (O(prefix)) and owned by tags (C(stack),
-    C(managed-by) when given, C(tier)): another stack's rules under the same prefix are never
-    touched, and a rule of a wanted name that is not tagged as this stack's tier is refused
+    C(managed-by) when given, C(tier)), so another stack's rules under the same prefix are
+    never touched, and a rule of a wanted name that is not tagged as this stack's tier is refused
     before any change.
   - Only the differences are written (expression, description, state, target, input, tags,
     permission); rules no longer listed are deleted with their targets and permissions
