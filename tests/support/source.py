@@ -12,6 +12,13 @@ from support.playbook import REPO
 PLUGINS = "collections/ansible_collections/estate/aws/plugins"
 
 
+# The collection's plugins import its module_utils as Ansible loads them
+# (ansible_collections.estate.aws...): ansible_collections is a namespace package, so the repo's
+# collections directory on the path adds estate to it.
+if str(REPO / "collections") not in sys.path:
+    sys.path.append(str(REPO / "collections"))
+
+
 def load_source(relative: str) -> ModuleType:
     """The module at REPO/RELATIVE, registered in sys.modules under a name made from its path
     (dataclasses and typing look their module up there)."""

@@ -18,7 +18,7 @@ A stack names its serverless resources by short names; the role prefixes them wi
 ``estate.aws.serverless_schedules(schedules, prefix, functions)``
     the schedules as estate.aws.event_schedules takes them, with the functions' ARNs.
 
-Only the stdlib is used.
+Only the stdlib and the collection's own module_utils are used.
 """
 
 from __future__ import annotations
@@ -26,6 +26,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from ansible_collections.estate.aws.plugins.module_utils.schedules import (
+    EXPRESSION,
+    EXPRESSION_HINT,
+)
 
 SHORT_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 RUNTIMES = ("python3.11", "python3.12", "python3.13", "nodejs20.x", "nodejs22.x")
@@ -37,8 +42,6 @@ ROUTE_PATH = re.compile(
 KEY_TYPES = ("S", "N", "B")
 ENV_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 KINDS = ("functions", "tables", "topics", "user_pools", "apis", "schedules")
-# EventBridge schedule expressions (estate.aws.event_schedules checks the same form).
-SCHEDULE = re.compile(r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$")
 
 
 def _names(items: list[Any], where: str, prefix: str, limit: int, errors: list[str]) -> list[str]:
@@ -155,11 +158,8 @@ def _schedule_errors(
             errors.append(
                 f"{at}.function '{schedule.get('function', '')}' is not in aws_serverless_functions"
             )
-        if not SCHEDULE.match(str(schedule.get("expression", ""))):
-            errors.append(
-                f"{at}.expression '{schedule.get('expression', '')}': use rate(N minutes|hours|"
-                "days) or cron(minutes hours day-of-month month day-of-week year)"
-            )
+        if not EXPRESSION.match(str(schedule.get("expression", ""))):
+            errors.append(f"{at}.expression '{schedule.get('expression', '')}': {EXPRESSION_HINT}")
         if schedule.get("input") is not None and not isinstance(schedule["input"], Mapping):
             errors.append(f"{at}.input must be a mapping (the event the function receives)")
     return errors

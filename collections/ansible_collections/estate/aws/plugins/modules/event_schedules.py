@@ -104,12 +104,13 @@ from ansible_collections.estate.aws.plugins.module_utils.monitoring import (
     owner_tags,
     tag_changes,
 )
+from ansible_collections.estate.aws.plugins.module_utils.schedules import (
+    EXPRESSION,
+    EXPRESSION_HINT,
+)
 from botocore.exceptions import BotoCoreError, ClientError
 
 RULE_NAME = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")
-EXPRESSION = re.compile(
-    r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$"
-)
 TARGET_ID = "function"
 JOBS = 8
 
@@ -127,10 +128,7 @@ def schedule_errors(schedules: list[dict[str, Any]], prefix: str) -> list[str]:
             errors.append(f"{at}.name '{name}' is listed twice")
         seen.add(name)
         if not EXPRESSION.match(str(item.get("expression", ""))):
-            errors.append(
-                f"{at}.expression '{item.get('expression', '')}': use rate(N minutes|hours|days)"
-                " or cron(min hour day-of-month month day-of-week year)"
-            )
+            errors.append(f"{at}.expression '{item.get('expression', '')}': {EXPRESSION_HINT}")
         if not str(item.get("function_arn", "")).startswith("arn:"):
             errors.append(f"{at}.function_arn must be the function's ARN")
         if item.get("input") is not None and not isinstance(item["input"], dict):
