@@ -1,4 +1,4 @@
-"""A stack provisioned while AWS misbehaves (issue 8): a fault proxy (tests/support/faultproxy.py)
+"""A stack provisioned while AWS misbehaves: a fault proxy (tests/support/faultproxy.py)
 in front of the emulator answers 10% of the requests with throttling (ThrottlingException,
 Throttling, RequestLimitExceeded, SlowDown, each in its protocol's shape), HTTP 500 or HTTP 503,
 instead of forwarding them. The run must succeed and converge to exactly the resources of a clean

@@ -139,7 +139,7 @@ def check_identity(emulator: Emulator, stack: str) -> None:
 
 def check_admin_conditions(iam: Any, policy: dict[str, Any], data: dict[str, Any]) -> None:
     """Every Allow of the admin/CLI policy needs MFA and an admin source address; two Denies
-    refuse everything from elsewhere or without MFA (reference/000, 001)."""
+    refuse everything from elsewhere or without MFA (ibCom's AWS notes)."""
     document = iam.get_policy_version(
         PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"]
     )["PolicyVersion"]["Document"]

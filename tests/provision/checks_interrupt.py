@@ -1,4 +1,4 @@
-"""Interrupted runs (issue 8): ansible-playbook killed in the middle of a provision, re-run, and
+"""Interrupted runs: ansible-playbook killed in the middle of a provision, re-run, and
 nothing duplicated or orphaned. The side-by-side lifecycle test (test_lifecycle.py) provisions
 mydigitalstructure this way (the stack with the most resource kinds at risk: NAT gateway and its
 address, instances with a data volume, an Elastic IP, an Auto Scaling group, target groups and

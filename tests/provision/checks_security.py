@@ -1,4 +1,4 @@
-"""Security policy over a provisioned stack (issue 8), called by test_lifecycle.py right after a
+"""Security policy over a provisioned stack, called by test_lifecycle.py right after a
 stack is provisioned. Everything is read back from the live emulator with boto3 and found by the
 stack's tags (IAM: its path), the way the other checks_*.py find it:
 

@@ -1,4 +1,4 @@
-"""The local lab end to end (issue 7): `make deploy STACK=cubed TARGET=local` - provision, backing
+"""The local lab end to end: `make deploy STACK=cubed TARGET=local` - provision, backing
 containers, configuration of every host with its roles, smoke checks - against this test's own
 emulator, then the same checks made independently here with real requests (HTTP through the
 load balancer's container, a DNS query to the stack's BIND server, the trainer's model in S3 read

@@ -1,4 +1,4 @@
-"""The AKB portal in the local lab (issue 7): `site.yml` for akb against this test's own emulator -
+"""The AKB portal in the local lab: `site.yml` for akb against this test's own emulator -
 provision, backing containers (the portal's Auto Scaling instance, the akb-portal load balancer,
 a MariaDB container behind the RDS instance), WordPress configured from data on the RDS endpoint
 with the password from Secrets Manager, smoke checks including headless Chromium - then the same

@@ -1,6 +1,6 @@
 """Every tier of every stack against the emulator: create, read back (checks_<tier>.py), no-change
 run, a plan of the converged stack (`make plan`: check mode with diff, no change), scaling,
-refused and real teardown, nothing left; and, on the same provisioned stacks, what issue 8 asks
+refused and real teardown, nothing left; and, on the same provisioned stacks, what is asked
 of a run when things go wrong, and of operations:
 
 - mobile: its lifecycle, with a failover to its standby region and back (checks_backup).

@@ -119,7 +119,7 @@ def test_every_make_target_exists() -> None:
     assert {"lint", "test", "deploy", "plan"} <= used
     missing = used - targets
     if missing == {"plan"}:
-        pytest.skip("make plan (issue 8, another branch) is not in this Makefile yet")
+        pytest.skip("make plan is not in this Makefile yet")
     assert not missing, f"pipeline calls make targets the Makefile lacks: {sorted(missing)}"
 
 

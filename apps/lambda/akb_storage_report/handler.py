@@ -1,5 +1,6 @@
-"""AKB's scheduled storage report (reference/002, "7. Automation": "Schedule jobs like generating
-reports"), invoked daily by an EventBridge rule (inventories/akb/group_vars/all/serverless.yml).
+"""AKB's scheduled storage report (AKB's ecosystem note, "7. Automation": "Schedule jobs like
+generating reports"), invoked daily by an EventBridge rule
+(inventories/akb/group_vars/all/serverless.yml).
 
 It counts the objects and bytes of each bucket of BUCKETS (comma-separated: the documents and
 media buckets), by top-level folder and by storage class (the buckets move objects to Glacier),

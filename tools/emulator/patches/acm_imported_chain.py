@@ -4,7 +4,7 @@ moto behaviour: every certificate bundle's chain is "the chain you gave + moto's
 CA" (or that root CA alone), imported certificates included. ``community.aws.acm_certificate``
 compares the chain ACM returns with the one it was given (with none given: with the certificate
 itself), finds the extra root CA, and re-imports the certificate on every run and reports
-``changed`` under ``--check``: the "re-imports every run" of PLATFORM.md. The module follows AWS;
+``changed`` under ``--check`` ("re-imports every run", docs/platform.md). The module follows AWS;
 moto is wrong.
 
 AWS: for an IMPORTED certificate, GetCertificate returns the certificate and the chain exactly as

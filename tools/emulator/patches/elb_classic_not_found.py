@@ -1,7 +1,7 @@
 """Classic ELB: unknown names, the default health check and the description of a VPC balancer.
 
 moto behaviour (5.2.5), each of which breaks ``amazon.aws.elb_classic_lb`` (the "HTTP 500 on
-DescribeLoadBalancerAttributes" of PLATFORM.md; the module follows AWS, moto is wrong):
+DescribeLoadBalancerAttributes" of docs/platform.md; the module follows AWS, moto is wrong):
 - ``ELBBackend.get_load_balancer`` returns ``None`` for an unknown name, so
   DescribeLoadBalancerAttributes, DescribeLoadBalancerPolicies, ConfigureHealthCheck, ... fail
   with ``AttributeError`` (HTTP 500). The module reads the attributes and policies of the balancer
