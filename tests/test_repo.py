@@ -132,3 +132,61 @@ def test_module_documentation_is_yaml(module: Path) -> None:
     for name, text in blocks.items():
         assert yaml.safe_load(text) is not None, f"{module.name}: {name} is empty"
     assert yaml.safe_load(blocks["DOCUMENTATION"])["module"] == module.stem
+
+
+# Paths the docs and comments name, relative to the repo root, by their first directory.
+PATH_ROOTS = (
+    "apps|benchmarks|collections|docs|group_vars|inventories|molecule|playbooks|roles|tests|tools"
+)
+# A templated path (`roles/aws_{tier}`, `inventories/<stack>/`) is not checked.
+REPO_PATH = re.compile(rf"(?<![\w./-])((?:{PATH_ROOTS})/[\w./-]*+)(?![{{<*$\[])")
+MARKDOWN_LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+# Path-looking strings that are not repo paths: prose ("roles/collections paths"), a path inside
+# each stack's inventory, the collection's build_ignore pattern, and made-up paths of unit tests.
+NOT_REPO_PATHS = {
+    "roles/collections",
+    "group_vars/all/000_shared",
+    "tests/output",
+    "tests/test_handler.py",
+    "apps/lambda/a",
+    "apps/x",
+}
+
+
+def tracked_text_files() -> list[Path]:
+    names = subprocess.run(
+        ["git", "ls-files", "-z", "*.md", "*.yml", "*.yaml", "*.py", "*.j2", "Makefile"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    return [REPO / name for name in names if name and not (REPO / name).is_symlink()]
+
+
+def named_paths(path: Path) -> set[str]:
+    """Repo paths a file names: root-relative ones, and (Markdown) links relative to the file."""
+    text = path.read_text(errors="replace")
+    found = {m.rstrip(".,:-") for m in REPO_PATH.findall(text) if "..." not in m}
+    if path.suffix == ".md":
+        for link in MARKDOWN_LINK.findall(text):
+            if "://" not in link and not link.startswith("mailto:"):
+                target = (path.parent / link).resolve()
+                found.add(
+                    str(target.relative_to(REPO.resolve()))
+                    if target.is_relative_to(REPO.resolve())
+                    else link
+                )
+    return found - NOT_REPO_PATHS
+
+
+def test_every_repo_path_a_doc_or_comment_names_exists() -> None:
+    """A renamed or deleted file leaves no doc or comment pointing at it (and nothing points
+    outside the repo)."""
+    missing = [
+        f"{path.relative_to(REPO)}: {name}"
+        for path in tracked_text_files()
+        for name in sorted(named_paths(path))
+        if not (REPO / name).exists()
+    ]
+    assert not missing, "paths named but not in the repo:\n" + "\n".join(missing)
