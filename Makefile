@@ -140,7 +140,7 @@ diagram: setup $(TARGET_DEPS) ## draw STACK from live state into .local/<stack>/
 
 lint: setup scan ## yamllint + ansible-lint (production profile) + ruff + secrets and IaC scans
 	$(BIN)/yamllint --strict .
-	$(BIN)/ansible-lint --profile production
+	$(BIN)/ansible-lint --offline --profile production
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/detect-secrets-hook --baseline .secrets.baseline $$(git ls-files)

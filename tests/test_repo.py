@@ -190,3 +190,23 @@ def test_every_repo_path_a_doc_or_comment_names_exists() -> None:
         if not (REPO / name).exists()
     ]
     assert not missing, "paths named but not in the repo:\n" + "\n".join(missing)
+
+
+COLLECTION = REPO / "collections/ansible_collections/estate/aws"
+
+
+def test_changelog_names_the_collection_version() -> None:
+    """A change to the collection comes with a version bump and its changelog entry: the newest
+    version heading of CHANGELOG.md is galaxy.yml's version."""
+    version = yaml.safe_load((COLLECTION / "galaxy.yml").read_text())["version"]
+    headings = re.findall(r"^## (\d+\.\d+\.\d+)\b", (COLLECTION / "CHANGELOG.md").read_text(), re.M)
+    assert headings, "CHANGELOG.md has no version heading (## X.Y.Z)"
+    assert headings[0] == version, (
+        f"galaxy.yml is at {version}, the newest CHANGELOG.md entry is {headings[0]}: "
+        "bump the version and describe the change in a new entry"
+    )
+
+
+def test_license_is_the_collections_declared_license() -> None:
+    assert yaml.safe_load((COLLECTION / "galaxy.yml").read_text())["license"] == ["MIT-0"]
+    assert (REPO / "LICENSE").read_text().startswith("MIT No Attribution\n")
