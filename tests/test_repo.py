@@ -192,6 +192,22 @@ def test_every_repo_path_a_doc_or_comment_names_exists() -> None:
     assert not missing, "paths named but not in the repo:\n" + "\n".join(missing)
 
 
+# Documents and work items that live outside the repository: the repo must stand on its own.
+OUTSIDE_REFERENCE = re.compile(
+    r"(?i:\b(?:issue|stop) #?\d+\b)|\bPLATFORM\.md|\bDESIGN\.md|\.\./\.\./shared\b"
+)
+
+
+def test_nothing_refers_outside_the_repo() -> None:
+    found = [
+        f"{path.relative_to(REPO)}:{number}: {line.strip()}"
+        for path in tracked_text_files()
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1)
+        if OUTSIDE_REFERENCE.search(line)
+    ]
+    assert not found, "references to documents or work items outside the repo:\n" + "\n".join(found)
+
+
 COLLECTION = REPO / "collections/ansible_collections/estate/aws"
 
 
