@@ -1,5 +1,5 @@
-# Copyright: aws-estates maintainers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: contributors to the aws-estates repository
+# SPDX-License-Identifier: MIT-0
 # ruff: noqa: E402
 """Summarise a --check --diff run of provision.yml per resource: create / change / destroy."""
 
