@@ -24,6 +24,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 SIZES = ("nano", "micro", "small", "medium", "large", "xlarge")
 WIDTH = 116  # yamllint allows 120
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 7x faster
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def header_value(text: str, key: str) -> str:
 
 def parse(text: str) -> Region:
     """A data file's text, read."""
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = yaml.load(text, Loader=LOADER)  # LOADER is a safe loader
     rds = {
         engine: RdsEngine(
             versions=tuple(str(v) for v in spec.get("versions", [])),
