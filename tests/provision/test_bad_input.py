@@ -668,6 +668,123 @@ CASES += [
 ]
 
 
+# Region data, name forms, templates in data (estate.aws.stack_data_errors, the first preflight
+# task: plugins/filter/stack_data.py).
+STACK_DATA = "Invalid stack data: "
+CASES += [
+    Case(
+        "availability zone the region lacks",
+        "cubed",
+        {"aws_network_azs": ["a", "b", "d"]},
+        STACK_DATA + "aws_network_azs[2] 'd' is not an availability zone of eu-west-1"
+        " (stack_region), which has a, b, c: use those letters",
+    ),
+    Case(
+        "availability zone the standby region lacks",
+        "mobile",
+        {"aws_network_azs": ["a", "b", "c", "e"]},
+        "aws_network_azs[3] 'e' is not an availability zone of us-west-2 (stack_standby_region)",
+    ),
+    Case(
+        "instance type the region does not offer",
+        "cubed",
+        with_asg(instance_type="trn1.32xlarge"),
+        "aws_compute_asgs[0].instance_type 'trn1.32xlarge' is not offered in eu-west-1 (no trn1):"
+        " choose a type the region offers",
+    ),
+    Case(
+        "instance size the region does not offer",
+        "cubed",
+        with_group(instance_type="t3.4xlarge"),
+        "aws_compute_groups[0].instance_type 't3.4xlarge' is not offered in eu-west-1 (t3 sizes"
+        " there: nano, micro, small, medium, large, xlarge, 2xlarge)",
+    ),
+    Case(
+        "DB engine version the region does not offer",
+        "cubed",
+        with_database(engine_version="8.0.11"),
+        "aws_database_instances[0].engine_version mysql '8.0.11' is not offered in eu-west-1"
+        " (stack_region): use one of 8.0.36",
+    ),
+    Case(
+        "DB instance class the region does not offer for the engine",
+        "cubed",
+        with_database(instance_class="db.t2.micro"),
+        "aws_database_instances[0].instance_class 'db.t2.micro' is not offered for mysql in"
+        " eu-west-1 (stack_region)",
+    ),
+    Case(
+        "region without region data",
+        "cubed",
+        {"stack_region": "sa-east-1"},
+        "stack_region 'sa-east-1' has no region data in the estate.aws collection: add it with"
+        " tools/regions/refresh sa-east-1",
+    ),
+    Case(
+        "ARN-style name",
+        "cubed",
+        {
+            "aws_serverless_functions": [
+                {
+                    "name": "arn:aws:lambda:eu-west-1:123456789012:function:cubed-predict",
+                    "source": "apps/lambda/prediction",
+                    "role": "prediction",
+                }
+            ]
+        },
+        "aws_serverless_functions[0].name"
+        " 'arn:aws:lambda:eu-west-1:123456789012:function:cubed-predict' is an ARN: write the"
+        " stack's short name of the resource",
+    ),
+    Case(
+        "name that already has the stack prefix",
+        "cubed",
+        with_group(name="cubed-docs"),
+        STACK_DATA + "aws_compute_groups[0].name 'cubed-docs' already starts with the stack"
+        " prefix 'cubed-': write 'docs', the role adds the prefix",
+    ),
+    Case(
+        "bucket purpose that already has the bucket prefix",
+        "cubed",
+        {"aws_storage_buckets": [{"name": "cubed-production-models"}]},
+        "aws_storage_buckets[0].name 'cubed-production-models' already starts with the stack"
+        " prefix 'cubed-production-': write 'models'",
+    ),
+    Case(
+        "Jinja template in a tag",
+        "cubed",
+        {"stack_extra_tags": {"owner": "{{ lookup('ansible.builtin.env', 'USER') }}"}},
+        STACK_DATA + "stack_extra_tags.owner \"{{ lookup('ansible.builtin.env', 'USER') }}\" is a"
+        " Jinja template: stack data is data, write the literal value",
+    ),
+    Case(
+        "Jinja template in a name",
+        "cubed",
+        with_group(name="{{ 'docs' }}"),
+        "aws_compute_groups[0].name \"{{ 'docs' }}\" is a Jinja template",
+    ),
+    Case(
+        "Jinja template in a CIDR",
+        "cubed",
+        {"aws_network_subnets": with_subnet(cidr="10.3.63.{{ 32 * 3 }}/27")},
+        "aws_network_subnets[3].cidr '10.3.63.{{ 32 * 3 }}/27' is a Jinja template",
+    ),
+    Case(
+        "Jinja reference inside a domain",
+        "cubed",
+        {"aws_tenants_list": [{"name": "acme", "domain": "mail.{{ stack_name }}.example"}]},
+        "aws_tenants_list[0].domain 'mail.{{ stack_name }}.example' builds a literal field from"
+        " a template: write the value itself",
+    ),
+    Case(
+        "Jinja comment in an admin network",
+        "cubed",
+        {"stack_admin_cidrs": ["203.0.113.0/28{# office #}"]},
+        "stack_admin_cidrs[0] '203.0.113.0/28{# office #}' is a Jinja template",
+    ),
+]
+
+
 def case_vars(overrides: dict[str, Any]) -> dict[str, Any]:
     """Cubed's definition on GOOD_SUBNETS (no database tier: its VPN propagates to the private
     tier only) with OVERRIDES; an aws_network_vpn override is merged into Cubed's VPN, whose
