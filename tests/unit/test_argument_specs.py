@@ -1,0 +1,143 @@
+"""The tier roles' meta/argument_specs.yml are the one schema of their inputs: every input and
+every field of its elements is declared (type, description), the strict check
+(estate.aws.spec_errors) refuses a wrong-typed value of each of them naming its path, and every
+stack's data and every role default pass them.
+
+The wrong-type cases are generated from the specs, so they follow every change of a spec."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from support.playbook import REPO
+from support.source import load_plugin
+from support.stack import stack_vars
+
+values = load_plugin("module_utils/values.py")
+
+ROLES = sorted(path.parents[1].name for path in REPO.glob("roles/aws_*/meta/argument_specs.yml"))
+STACKS = sorted(path.parents[1].name for path in REPO.glob("inventories/*/group_vars"))
+# A value of another type for each declared type: what Ansible's role argument validation
+# converts instead of refusing (a list or a mapping for a str, a bool for an int, ...).
+WRONG: dict[str, list[Any]] = {
+    "str": [["a", "b"], {"a": 1}, True],
+    "path": [["a"]],
+    "int": [True, "5", 5.0],
+    "float": [False, "1.5"],
+    "bool": [1, "yes"],
+    "list": ["a,b", {"a": 1}],
+    "dict": ["a=1", ["a"]],
+}
+
+
+def entry_points(role: str) -> dict[str, Any]:
+    path = REPO / "roles" / role / "meta" / "argument_specs.yml"
+    specs: dict[str, Any] = yaml.safe_load(path.read_text())["argument_specs"]
+    return specs
+
+
+def options(role: str) -> dict[str, Any]:
+    """The options of the entry point the preflight validates (main for roles without one)."""
+    points = entry_points(role)
+    found: dict[str, Any] = (points.get("validate") or points["main"])["options"]
+    return found
+
+
+def fields(
+    opts: dict[str, Any], path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
+    """(path, option) of every option and nested field; a path step "[]" is a list element."""
+    for name, option in opts.items():
+        here = (*path, name)
+        yield here, option
+        if option.get("options"):
+            inner = (*here, "[]") if option.get("type") == "list" else here
+            yield from fields(option["options"], inner)
+
+
+def nest(path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """The smallest input holding VALUE at PATH."""
+    for step in reversed(path[1:]):
+        value = [value] if step == "[]" else {step: value}
+    return {path[0]: value}
+
+
+def shown(path: tuple[str, ...]) -> str:
+    return ".".join(path).replace(".[]", "[0]")
+
+
+CASES = [
+    pytest.param(role, path, wrong, id=f"{shown(path)}={wrong!r}")
+    for role in ROLES
+    for path, option in fields(options(role))
+    for wrong in WRONG.get(option.get("type", "str"), [])
+]
+
+
+def test_every_spec_is_generated_from() -> None:
+    assert len(ROLES) >= 13 and len(CASES) > 500, (ROLES, len(CASES))
+
+
+@pytest.mark.parametrize(("role", "path", "wrong"), CASES)
+def test_a_wrong_type_is_refused_naming_the_field(
+    role: str, path: tuple[str, ...], wrong: Any
+) -> None:
+    opts = options(role)
+    option = dict(fields(opts))[path]
+    errors = values.spec_errors(opts, nest(path, wrong))
+    expected = f"{shown(path)}: expected {option.get('type', 'str')}, got "
+    assert len(errors) == 1 and errors[0].startswith(expected), errors
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_input_and_field_is_typed_and_described_in_one_line(role: str) -> None:
+    for point, spec in entry_points(role).items():
+        for path, option in fields(spec.get("options") or {}):
+            where = f"{role} {point}: {shown(path)}"
+            assert option.get("type"), f"{where} has no type"
+            description = option.get("description")
+            assert isinstance(description, str) and "\n" not in description.strip(), where
+            if option.get("type") == "list" and option.get("elements") == "dict":
+                assert "elements" in option, where
+
+
+def without_required(opts: dict[str, Any]) -> dict[str, Any]:
+    """OPTIONS whose top-level inputs are optional (the role defaults give them)."""
+    return {name: {**option, "required": False} for name, option in opts.items()}
+
+
+def spec_problems(opts: dict[str, Any], given: dict[str, Any]) -> list[str]:
+    """Ansible's own validation of GIVEN (what the role's argument validation does) plus the strict
+    type check."""
+    result = ArgumentSpecValidator(without_required(opts)).validate(given)
+    return [*result.error_messages, *values.spec_errors(opts, given)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_defaults_pass_their_spec(role: str) -> None:
+    defaults = yaml.safe_load((REPO / "roles" / role / "defaults" / "main.yml").read_text()) or {}
+    opts = options(role)
+    given = {k: v for k, v in defaults.items() if k in opts and "{{" not in yaml.safe_dump(v)}
+    assert spec_problems(opts, given) == []
+    declared = {name: option["default"] for name, option in opts.items() if "default" in option}
+    assert values.spec_errors(opts, declared) == []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_stack_passes_every_tier_spec(stack: str) -> None:
+    names = tuple(sorted({name for role in ROLES for name in options(role)}))
+    resolved = stack_vars(stack, names)
+    assert resolved["aws_network_subnets"], "the stack's data did not resolve"
+    for role in ROLES:
+        opts = options(role)
+        given = {k: resolved[k] for k in opts if resolved.get(k) is not None}
+        assert spec_problems(opts, given) == [], role
+
+
+def test_inventories_are_the_stacks() -> None:
+    assert Path(REPO / "inventories").is_dir() and len(STACKS) >= 4, STACKS
