@@ -13,6 +13,8 @@ Meanings:
 - ``as_int(v)``: an int, or a string of decimal digits (with an optional ``-``), as an int;
   ``None`` for anything else. Booleans are never numbers: ``as_int(True)`` is ``None``.
 - ``is_int(v)``: ``v`` is an int and not a bool.
+- ``as_bool(v)``: ``True`` for ``True`` and the string ``"true"`` (any case); ``False`` for
+  anything else.
 - ``is_bool(v)``: ``v`` is a bool, or the string ``"true"`` or ``"false"`` (any case): what
   ``-e name=true`` on the command line gives (the documented way to confirm a deletion). ``1``,
   ``"yes"`` and ``"on"`` are not booleans.
@@ -67,6 +69,11 @@ def is_bool(value: Any) -> bool:
     return isinstance(value, bool) or (
         isinstance(value, str) and value.strip().lower() in ("true", "false")
     )
+
+
+def as_bool(value: Any) -> bool:
+    """True for True and "true" (any case), as is_bool reads them; False for anything else."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
 # Declared type -> (does a value have it, what to write instead). A missing type is Ansible's
