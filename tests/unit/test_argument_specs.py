@@ -37,6 +37,11 @@ WRONG: dict[str, list[Any]] = {
 }
 
 
+# The keys an option of a role argument spec may have (a comma in an unquoted flow-mapping
+# description would split it into a stray key).
+SPEC_KEYS = {"type", "required", "default", "choices", "description", "elements", "options"}
+
+
 @cache
 def entry_points(role: str) -> dict[str, Any]:
     path = REPO / "roles" / role / "meta" / "argument_specs.yml"
@@ -102,6 +107,7 @@ def test_every_input_and_field_is_typed_and_described_in_one_line(role: str) -> 
     for point, spec in entry_points(role).items():
         for path, option in fields(spec.get("options") or {}):
             where = f"{role} {point}: {shown(path)}"
+            assert set(option) <= SPEC_KEYS, f"{where}: {set(option) - SPEC_KEYS}"
             assert option.get("type"), f"{where} has no type"
             description = option.get("description")
             assert isinstance(description, str) and "\n" not in description.strip(), where
