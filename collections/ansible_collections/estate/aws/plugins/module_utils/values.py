@@ -1,7 +1,7 @@
 # Copyright: contributors to the aws-estates repository
 # SPDX-License-Identifier: MIT-0
-"""The value helpers every estate.aws filter uses, with ONE meaning each, and the strict type
-check of a role's inputs against its argument specs (estate.aws.spec_errors). Stdlib only.
+"""The value helpers of the estate.aws filters, with ONE meaning each, and the strict type check
+of a role's inputs against its argument specs (estate.aws.spec_errors). Stdlib only.
 
 Meanings:
 
