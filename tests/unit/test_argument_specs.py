@@ -161,6 +161,50 @@ def test_inventories_are_the_stacks() -> None:
     assert Path(REPO / "inventories").is_dir() and len(STACKS) >= 4, STACKS
 
 
+SAMPLE = {"str": "x", "path": "x", "int": 1, "float": 1, "bool": False, "list": [], "raw": "x"}
+
+
+def minimal(opts: dict[str, Any], into: tuple[str, ...] = ()) -> dict[str, Any]:
+    """An element holding only the required fields of OPTS, and along the path INTO (names, "[]"
+    for a list) a list of two such elements."""
+    found: dict[str, Any] = {}
+    for name, option in opts.items():
+        if name != (into[0] if into else None) and not option.get("required"):
+            continue
+        inner = option.get("options") or {}
+        rest = into[1:] if into and into[0] == name else ()
+        if option.get("choices"):
+            found[name] = option["choices"][0]
+        elif option.get("type") == "dict":
+            found[name] = minimal(inner, rest)
+        elif option.get("type") == "list" and inner:
+            deeper = rest[1:] if rest[:1] == ("[]",) else ()
+            count = 2 if into and into[0] == name and not deeper else 1
+            found[name] = [minimal(inner, deeper) for _ in range(count)]
+        else:
+            found[name] = SAMPLE[option.get("type", "str")]
+    return found
+
+
+LISTS = [
+    pytest.param(role, path, id=shown(path))
+    for role in ROLES
+    for path, option in fields(every_option(role))
+    if option.get("type") == "list" and option.get("options")
+]
+
+
+@pytest.mark.parametrize(("role", "path"), LISTS)
+def test_elements_that_leave_out_their_optional_fields_pass(
+    role: str, path: tuple[str, ...]
+) -> None:
+    """Two elements without their optional nested mappings: Ansible fills a nested mapping's
+    default into the spec it validates with, so a `default: {}` shared by the elements would
+    carry the first element's None fields into the second (and fail its choices)."""
+    given = minimal(every_option(role), path)
+    assert spec_problems(every_option(role), given) == [], given
+
+
 # Rules the filters checked in Python until the specs declared them (choices, required fields,
 # element types): Ansible's role argument validation refuses them now, before the filters run.
 MOVED = [
