@@ -461,7 +461,8 @@ CASES: list[Case] = [
                 {"zone": "withcubed.com", "name": "www", "type": "AA", "values": ["192.0.2.1"]}
             ],
         },
-        "invalid record type 'AA'",
+        "value of type must be one of: A, AAAA, CNAME, MX, TXT, SRV, CAA, NS, PTR, SPF, got: AA"
+        " found in aws_dns_records",
     ),
     Case(
         "invalid DNS record name",
@@ -540,7 +541,7 @@ CASES += [
         "unknown alarm threshold",
         "cubed",
         {"aws_monitoring_thresholds": {"disk": 1}},
-        "aws_monitoring_thresholds.disk is unknown",
+        "aws_monitoring_thresholds.disk. Supported parameters include: ",
     ),
     Case(
         "extra alarm period CloudWatch refuses",
@@ -553,7 +554,9 @@ CASES += [
         "extra alarm comparison CloudWatch does not know",
         "cubed",
         {"aws_monitoring_extra_alarms": [{**EXTRA_ALARM, "comparison": "Above"}]},
-        "aws_monitoring_extra_alarms[0] (disk-docs).comparison 'Above' must be one of",
+        "value of comparison must be one of: GreaterThanOrEqualToThreshold, GreaterThanThreshold,"
+        " LessThanThreshold, LessThanOrEqualToThreshold, got: Above found in"
+        " aws_monitoring_extra_alarms",
     ),
     Case(
         "log group retention CloudWatch Logs refuses",
@@ -781,6 +784,141 @@ CASES += [
         "cubed",
         {"stack_admin_cidrs": ["203.0.113.0/28{# office #}"]},
         "stack_admin_cidrs[0] '203.0.113.0/28{# office #}' is a Jinja template",
+    ),
+]
+
+
+# Wrong types (argument specs): Ansible's role argument validation converts these (a list or a
+# mapping to a str, true to 1, "a,b" to a list); estate.aws.spec_errors refuses them, naming the
+# variable path. One row per tier; the classes: a string where a list is expected, a mapping where
+# a string is expected, a boolean where a number is expected.
+CASES += [
+    Case(
+        "KMS replica regions given as a string",
+        "cubed",
+        {"aws_kms_replica_regions": "eu-west-2"},
+        "aws_kms inputs of the wrong type: aws_kms_replica_regions: expected list, got str"
+        " ('eu-west-2'); write a YAML list",
+    ),
+    Case(
+        "availability zones given as a comma-separated string",
+        "cubed",
+        {"aws_network_azs": "a,b"},
+        "aws_network inputs of the wrong type: aws_network_azs: expected list, got str ('a,b')",
+    ),
+    Case(
+        "subnet name given as a mapping",
+        "cubed",
+        {"aws_network_subnets": with_subnet(name={"public": "b"})},
+        "aws_network inputs of the wrong type: aws_network_subnets[3].name: expected str, got"
+        " mapping",
+    ),
+    Case(
+        "IAM statement actions given as a string",
+        "cubed",
+        {
+            "aws_identity_policies": [
+                {
+                    "name": "read-models",
+                    "statements": [{"actions": "s3:GetObject", "buckets": ["models"]}],
+                }
+            ]
+        },
+        "aws_identity inputs of the wrong type: aws_identity_policies[0].statements[0].actions:"
+        " expected list, got str ('s3:GetObject')",
+    ),
+    Case(
+        "lifecycle rule id given as a mapping",
+        "cubed",
+        {"aws_storage_buckets": [{"name": "models", "lifecycle": [{"id": {"name": "archive"}}]}]},
+        "aws_storage inputs of the wrong type: aws_storage_buckets[0].lifecycle[0].id: expected"
+        " str, got mapping",
+    ),
+    Case(
+        "DB storage given as a boolean",
+        "cubed",
+        with_database(allocated_storage=True),
+        "aws_database inputs of the wrong type: aws_database_instances[0].allocated_storage:"
+        " expected int, got bool (true); write a whole number without quotes",
+    ),
+    Case(
+        "DB security groups given as a string",
+        "cubed",
+        with_database(security_groups="web"),
+        "aws_database inputs of the wrong type: aws_database_instances[0].security_groups:"
+        " expected list, got str ('web')",
+    ),
+    Case(
+        "instance count given as a boolean",
+        "cubed",
+        with_group(count=True),
+        "aws_compute inputs of the wrong type: aws_compute_groups[0].count: expected int, got"
+        " bool (true)",
+    ),
+    Case(
+        "target group port given as a boolean",
+        "cubed",
+        {"aws_loadbalancing_target_groups": [{**LB_IP_GROUP, "port": True}]},
+        "aws_loadbalancing inputs of the wrong type: aws_loadbalancing_target_groups[0].port:"
+        " expected int, got bool (true)",
+    ),
+    Case(
+        "topic display name given as a list",
+        "mobile",
+        {"aws_serverless_topics": [{"name": "push", "display_name": ["Push"]}]},
+        "aws_serverless inputs of the wrong type: aws_serverless_topics[0].display_name: expected"
+        " str, got list",
+    ),
+    Case(
+        "CDN aliases given as a string",
+        "mobile",
+        {
+            "aws_cdn_distributions": [
+                {
+                    "name": "content",
+                    "origins": [{"id": "static", "bucket": "static"}],
+                    "aliases": "static.mobile-startup.example",
+                }
+            ]
+        },
+        "aws_cdn inputs of the wrong type: aws_cdn_distributions[0].aliases: expected list, got"
+        " str",
+    ),
+    Case(
+        "DNS record TTL given as a boolean",
+        "cubed",
+        {
+            "aws_dns_records": [
+                {
+                    "zone": "withcubed.com",
+                    "name": "www",
+                    "type": "A",
+                    "values": ["192.0.2.1"],
+                    "ttl": True,
+                }
+            ]
+        },
+        "aws_dns inputs of the wrong type: aws_dns_records[0].ttl: expected int, got bool (true)",
+    ),
+    Case(
+        "tenant name given as a mapping",
+        "cubed",
+        {"aws_tenants_list": [{"name": {"id": "acme"}, "queue": True}]},
+        "aws_tenants inputs of the wrong type: aws_tenants_list[0].name: expected str, got mapping",
+    ),
+    Case(
+        "alarm e-mails given as a string",
+        "cubed",
+        {"aws_monitoring_alarm_emails": "ops@example.org"},
+        "aws_monitoring inputs of the wrong type: aws_monitoring_alarm_emails: expected list, got"
+        " str ('ops@example.org')",
+    ),
+    Case(
+        "log retention given as a boolean",
+        "cubed",
+        {"aws_monitoring_log_retention_days": True},
+        "aws_monitoring inputs of the wrong type: aws_monitoring_log_retention_days: expected int,"
+        " got bool (true)",
     ),
 ]
 

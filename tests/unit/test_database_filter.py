@@ -64,7 +64,6 @@ def test_no_instance_needs_no_database_subnets() -> None:
     ("path", "value", "message"),
     [
         (("instances", 0, "engine_version"), "8.0.40", "is not a version of postgres"),
-        (("instances", 0, "engine"), "oracle", "engine 'oracle' must be one of"),
         (("parameter_groups", 0, "family"), "postgres15", "needs 'postgres16'"),
         (("parameter_groups", 0, "parameters"), {}, "must set rds.force_ssl"),
         (("instances", 0, "parameter_group"), "nope", "parameter_group 'nope' is not defined"),

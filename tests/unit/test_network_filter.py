@@ -154,23 +154,12 @@ INVALID: list[tuple[str, Mutation, str]] = [
         put("azs", ["eu-west-2a", "b"]),
         "aws_network_azs[0]: 'eu-west-2a' is not a single",
     ),
-    (
-        "nat-mode",
-        put("nat_mode", "dual"),
-        "aws_network_nat_mode: 'dual' is not one of none, single, per_az",
-    ),
     ("subnets-empty", put("subnets", []), "aws_network_subnets is empty"),
-    (
-        "subnet-missing-cidr",
-        drop("subnets", 3, "cidr"),
-        "aws_network_subnets[3] (public-b): missing cidr",
-    ),
     (
         "subnet-duplicate-name",
         put("subnets", 1, "name", "private-a"),
         "aws_network_subnets[1] (private-a): duplicate subnet name (also aws_network_subnets[0]",
     ),
-    ("subnet-tier", put("subnets", 2, "tier", "web"), "(public-a): tier 'web' is not one of"),
     ("subnet-az", put("subnets", 5, "az", "c"), "(database-b): az 'c' is not in aws_network_azs"),
     (
         "subnet-outside-vpc",
@@ -216,7 +205,6 @@ INVALID: list[tuple[str, Mutation, str]] = [
         rule(1, 0, proto="tcpp", ports=[443], cidr_ip="0.0.0.0/0"),
         "aws_network_security_groups[1] (VisScore Load Balancers).rules[0]: proto 'tcpp' is not",
     ),
-    ("rule-no-proto", rule(1, 0, ports=[443], cidr_ip="0.0.0.0/0"), "rules[0]: proto is missing"),
     (
         "rule-no-ports",
         rule(1, 0, proto="tcp", cidr_ip="0.0.0.0/0"),

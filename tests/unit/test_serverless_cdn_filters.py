@@ -56,11 +56,6 @@ def test_each_rule_names_the_field() -> None:
                 }
             ]
         },
-        "aws_serverless_functions[0].log_retention_days": {
-            "functions": [
-                {"name": "api", "source": "apps/lambda/a", "role": "api", "log_retention_days": 10}
-            ]
-        },
         "aws_serverless_apis[0].routes[0].function 'gone'": {
             "apis": [{"name": "a", "routes": [{"path": "/x", "method": "GET", "function": "gone"}]}]
         },
@@ -86,9 +81,6 @@ def test_each_rule_names_the_field() -> None:
                 }
             ]
         },
-        "aws_serverless_tables[0].hash_key": {
-            "tables": [{"name": "t", "hash_key": {"name": "k", "type": "X"}}]
-        },
         "aws_serverless_topics[1].name 'push' is defined twice": {
             "topics": [{"name": "push"}, {"name": "push"}]
         },
@@ -101,11 +93,6 @@ def test_each_rule_names_the_field() -> None:
         },
         "aws_serverless_schedules[0].expression 'cron(0 5 * * ?)'": {
             "schedules": [{"name": "s", "function": "api", "expression": "cron(0 5 * * ?)"}]
-        },
-        "aws_serverless_schedules[0].input": {
-            "schedules": [
-                {"name": "s", "function": "api", "expression": "rate(5 minutes)", "input": "x"}
-            ]
         },
         "aws_serverless_schedules[0].name 'S'": {
             "schedules": [{"name": "S", "function": "api", "expression": "rate(1 day)"}]

@@ -60,8 +60,6 @@ def _distribution_errors(index: int, dist: Mapping[str, Any], ctx: Mapping[str, 
             f"{at}.certificate '{dist['certificate']}' is not in aws_loadbalancing_certificates: "
             f"defined {', '.join(certificates) or '(none)'}"
         )
-    if dist.get("price_class", PRICE_CLASSES[0]) not in PRICE_CLASSES:
-        errors.append(f"{at}.price_class: use one of {', '.join(PRICE_CLASSES)}")
     return errors
 
 

@@ -23,6 +23,13 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ansible_collections.estate.aws.plugins.module_utils.values import (
+    as_bool,
+    as_int,
+    as_list,
+    text,
+)
+
 INSTANCES = "aws_database_instances"
 GROUPS = "aws_database_parameter_groups"
 TIER = "aws_database_subnet_tier"
@@ -63,45 +70,23 @@ MAINT_WINDOW_RE = re.compile(
 MAX_RETENTION = 35
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
 def db_parameter_group_family(engine: Any, version: Any) -> str:
     """The parameter group family of ENGINE at VERSION, or '' when they do not match."""
-    known = ENGINES.get(_text(engine))
+    known = ENGINES.get(text(engine))
     if not known:
         return ""
-    match = known[0].match(_text(version))
+    match = known[0].match(text(version))
     return known[1](match) if match else ""
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _bool(value: Any) -> bool:
-    return _text(value).lower() in {"1", "true", "yes", "on"}
-
-
-def _group_errors(groups: list[Any]) -> tuple[list[str], dict[str, Mapping[str, Any]]]:
+def _group_errors(
+    groups: list[Mapping[str, Any]],
+) -> tuple[list[str], dict[str, Mapping[str, Any]]]:
     errors: list[str] = []
     by_name: dict[str, Mapping[str, Any]] = {}
     for index, group in enumerate(groups):
         where = f"{GROUPS}[{index}]"
-        if not isinstance(group, Mapping):
-            errors.append(f"{where} must be a mapping with name, family and parameters")
-            continue
-        name = _text(group.get("name"))
+        name = text(group.get("name"))
         if not IDENTIFIER_RE.match(name) or len(name) > 255:
             errors.append(
                 f"{where}.name '{name}' must be lower-case letters, digits and single hyphens, "
@@ -110,7 +95,7 @@ def _group_errors(groups: list[Any]) -> tuple[list[str], dict[str, Mapping[str, 
         if name in by_name:
             errors.append(f"{where}.name: duplicate parameter group name '{name}'")
         by_name[name] = group
-        family = _text(group.get("family"))
+        family = text(group.get("family"))
         if not any(family.startswith(engine) for engine in ENGINES):
             errors.append(
                 f"{where}.family '{family}' is not a family of {sorted(ENGINES)} "
@@ -121,57 +106,53 @@ def _group_errors(groups: list[Any]) -> tuple[list[str], dict[str, Mapping[str, 
 
 def _instance_errors(
     index: int,
-    instance: Any,
+    instance: Mapping[str, Any],
     spec: Mapping[str, Any],
     groups: Mapping[str, Mapping[str, Any]],
     sg_names: set[str],
 ) -> list[str]:
     where = f"{INSTANCES}[{index}]"
-    if not isinstance(instance, Mapping):
-        return [f"{where} must be a mapping (name, engine, engine_version, ...)"]
     errors: list[str] = []
-    name = _text(instance.get("name"))
+    name = text(instance.get("name"))
     if not IDENTIFIER_RE.match(name) or len(name) > 40:
         errors.append(
             f"{where}.name '{name}' must be 1-40 lower-case letters, digits and single hyphens, "
             "starting with a letter (it becomes '<stack>-<name>')"
         )
-    engine = _text(instance.get("engine"))
-    version = _text(instance.get("engine_version"))
+    engine = text(instance.get("engine"))
+    version = text(instance.get("engine_version"))
     family = db_parameter_group_family(engine, version)
-    if engine not in ENGINES:
-        errors.append(f"{where}.engine '{engine}' must be one of {sorted(ENGINES)}")
-    elif not family:
+    if engine in ENGINES and not family:
         errors.append(
             f"{where}.engine_version '{version}' is not a version of {engine}: "
             f"use one like '{VERSION_EXAMPLES[engine]}'"
         )
-    if not CLASS_RE.match(_text(instance.get("instance_class"))):
+    if not CLASS_RE.match(text(instance.get("instance_class"))):
         errors.append(
-            f"{where}.instance_class '{_text(instance.get('instance_class'))}' must look like "
+            f"{where}.instance_class '{text(instance.get('instance_class'))}' must look like "
             "db.<family>.<size> (e.g. db.t3.micro)"
         )
-    storage = _int(instance.get("allocated_storage", 20))
+    storage = as_int(instance.get("allocated_storage", 20))
     if storage is None or not 20 <= storage <= 65536:
         errors.append(f"{where}.allocated_storage must be 20 to 65536 GiB")
     ceiling = instance.get("max_allocated_storage")
-    if ceiling is not None and (_int(ceiling) is None or (storage or 0) > (_int(ceiling) or 0)):
+    if ceiling is not None and (as_int(ceiling) is None or (storage or 0) > (as_int(ceiling) or 0)):
         errors.append(
             f"{where}.max_allocated_storage must be at least allocated_storage ({storage})"
         )
-    if not DB_NAME_RE.match(_text(instance.get("db_name"))):
+    if not DB_NAME_RE.match(text(instance.get("db_name"))):
         errors.append(
-            f"{where}.db_name '{_text(instance.get('db_name'))}' must start with a letter and hold "
+            f"{where}.db_name '{text(instance.get('db_name'))}' must start with a letter and hold "
             "letters, digits and underscores (at most 63)"
         )
-    user = _text(instance.get("master_username"))
+    user = text(instance.get("master_username"))
     if not USER_RE.match(user) or user.lower() in RESERVED_USERS:
         errors.append(
             f"{where}.master_username '{user}' must be 1-16 letters, digits or underscores, "
             f"starting with a letter, and not one of {sorted(RESERVED_USERS)}"
         )
-    retention = _int(instance.get("backup_retention_days", spec.get("backup_retention_days")))
-    production = _text(spec.get("env")) in [_text(e) for e in spec.get("production_envs", [])]
+    retention = as_int(instance.get("backup_retention_days", spec.get("backup_retention_days")))
+    production = text(spec.get("env")) in [text(e) for e in spec.get("production_envs", [])]
     if retention is None or not 0 <= retention <= MAX_RETENTION:
         errors.append(
             f"{where}.backup_retention_days (or aws_database_backup_retention_days) must be "
@@ -183,26 +164,26 @@ def _instance_errors(
             "automated backups, set 1 to 35"
         )
     protected = instance.get("deletion_protection")
-    if production and protected is not None and not _bool(protected):
+    if production and protected is not None and not as_bool(protected):
         errors.append(
             f"{where}.deletion_protection is false in {spec.get('env')}: production databases "
             "are deletion-protected, remove the key or set it to true"
         )
-    if _bool(instance.get("publicly_accessible", False)):
+    if as_bool(instance.get("publicly_accessible", False)):
         errors.append(f"{where}.publicly_accessible must be false: databases are never public")
-    window = _text(instance.get("backup_window", spec.get("backup_window")))
+    window = text(instance.get("backup_window", spec.get("backup_window")))
     if not BACKUP_WINDOW_RE.match(window):
         errors.append(f"{where}.backup_window '{window}' must be hh:mm-hh:mm (UTC)")
-    window = _text(instance.get("maintenance_window", spec.get("maintenance_window")))
+    window = text(instance.get("maintenance_window", spec.get("maintenance_window")))
     if not MAINT_WINDOW_RE.match(window):
         errors.append(f"{where}.maintenance_window '{window}' must be ddd:hh:mm-ddd:hh:mm (UTC)")
-    sgs = _as_list(instance.get("security_groups"))
+    sgs = as_list(instance.get("security_groups"))
     if not sgs:
         errors.append(
             f"{where}.security_groups must name at least one aws_network_security_groups entry"
         )
     for sg in sgs:
-        if _text(sg) not in sg_names:
+        if text(sg) not in sg_names:
             errors.append(
                 f"{where}.security_groups: unknown security group '{sg}': define it in "
                 f"aws_network_security_groups (known: {sorted(sg_names)})"
@@ -218,14 +199,14 @@ def _parameter_group_ref_errors(
     family: str,
     groups: Mapping[str, Mapping[str, Any]],
 ) -> list[str]:
-    ref = _text(instance.get("parameter_group"))
+    ref = text(instance.get("parameter_group"))
     group = groups.get(ref)
     if group is None:
         return [
             f"{where}.parameter_group '{ref}' is not defined in {GROUPS} (known: {sorted(groups)})"
         ]
     errors = []
-    if family and _text(group.get("family")) != family:
+    if family and text(group.get("family")) != family:
         errors.append(
             f"{where}.parameter_group '{ref}' has family '{group.get('family')}' but "
             f"{engine} {instance.get('engine_version')} needs '{family}': fix the group's family "
@@ -234,16 +215,16 @@ def _parameter_group_ref_errors(
     known = ENGINES.get(engine)
     if known:
         parameters = group.get("parameters") or {}
-        value = _text(parameters.get(known[2])).lower()
+        value = text(parameters.get(known[2])).lower()
         if value not in TRUE_VALUES:
             errors.append(f"{GROUPS} '{ref}' must set {known[2]}: '{known[3]}' (TLS-only clients)")
     return errors
 
 
 def _subnet_errors(spec: Mapping[str, Any]) -> list[str]:
-    tier = _text(spec.get("subnet_tier"))
-    subnets = [s for s in _as_list(spec.get("subnets")) if isinstance(s, Mapping)]
-    azs = {_text(s.get("az")) for s in subnets if _text(s.get("tier")) == tier}
+    tier = text(spec.get("subnet_tier"))
+    subnets = as_list(spec.get("subnets"))
+    azs = {text(s.get("az")) for s in subnets if text(s.get("tier")) == tier}
     if len(azs) < 2:
         return [
             f"{TIER} '{tier}': the network defines subnets of that tier in {len(azs)} "
@@ -255,20 +236,16 @@ def _subnet_errors(spec: Mapping[str, Any]) -> list[str]:
 
 def database_errors(spec: Mapping[str, Any]) -> list[str]:
     """Every problem of a stack's database data (empty list: valid)."""
-    instances = _as_list(spec.get("instances"))
-    errors, groups = _group_errors(_as_list(spec.get("parameter_groups")))
+    instances = as_list(spec.get("instances"))
+    errors, groups = _group_errors(as_list(spec.get("parameter_groups")))
     if not instances:
         return errors
-    sg_names = {
-        _text(g.get("name"))
-        for g in _as_list(spec.get("security_groups"))
-        if isinstance(g, Mapping)
-    }
+    sg_names = {text(g.get("name")) for g in as_list(spec.get("security_groups"))}
     errors += _subnet_errors(spec)
     names: set[str] = set()
     for index, instance in enumerate(instances):
         errors += _instance_errors(index, instance, spec, groups, sg_names)
-        name = _text(instance.get("name")) if isinstance(instance, Mapping) else ""
+        name = text(instance.get("name"))
         if name in names:
             errors.append(f"{INSTANCES}[{index}].name: duplicate instance name '{name}'")
         names.add(name)
@@ -281,20 +258,20 @@ def db_instance_outputs(
     """{name: {identifier, endpoint, port, arn, secret_arn}} from the registered loop results of
     amazon.aws.rds_instance and community.aws.secretsmanager_secret (never the secret itself)."""
     secrets = {
-        _text((r.get("item") or {}).get("item", {}).get("name")): (r.get("secret") or {}).get(
+        text((r.get("item") or {}).get("item", {}).get("name")): (r.get("secret") or {}).get(
             "arn", ""
         )
         for r in secret_results or []
     }
     outputs: dict[str, dict[str, Any]] = {}
     for result in instance_results or []:
-        name = _text((result.get("item") or {}).get("name"))
+        name = text((result.get("item") or {}).get("name"))
         endpoint = result.get("endpoint") or {}
         outputs[name] = {
-            "identifier": _text(result.get("db_instance_identifier")),
-            "endpoint": _text(endpoint.get("address")),
+            "identifier": text(result.get("db_instance_identifier")),
+            "endpoint": text(endpoint.get("address")),
             "port": endpoint.get("port", ""),
-            "arn": _text(result.get("db_instance_arn")),
+            "arn": text(result.get("db_instance_arn")),
             "secret_arn": secrets.get(name, ""),
         }
     return outputs

@@ -24,31 +24,29 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ansible_collections.estate.aws.plugins.module_utils.values import text
+
 LEAVING = frozenset({"draining", "unused"})
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
 
 
 def target_registrations(
     target_groups: Iterable[dict[str, Any]], ids: Iterable[Any]
 ) -> list[dict[str, Any]]:
-    wanted = {_text(i) for i in ids if _text(i)}
+    wanted = {text(i) for i in ids if text(i)}
     found: list[dict[str, Any]] = []
     for group in target_groups or []:
         for description in group.get("targets_health_description") or []:
             target = description.get("target") or {}
-            state = _text((description.get("target_health") or {}).get("state"))
-            if _text(target.get("id")) not in wanted or state in LEAVING:
+            state = text((description.get("target_health") or {}).get("state"))
+            if text(target.get("id")) not in wanted or state in LEAVING:
                 continue
             found.append(
                 {
-                    "target_group_arn": _text(group.get("target_group_arn")),
-                    "target_group_name": _text(group.get("target_group_name")),
-                    "target_id": _text(target.get("id")),
+                    "target_group_arn": text(group.get("target_group_arn")),
+                    "target_group_name": text(group.get("target_group_name")),
+                    "target_id": text(target.get("id")),
                     "target_port": int(target.get("port") or group.get("port") or 0),
-                    "target_az": _text(target.get("availability_zone")),
+                    "target_az": text(target.get("availability_zone")),
                     "state": state,
                 }
             )

@@ -56,8 +56,6 @@ def _statements_errors(statements: Any, where: str, ctx: Mapping[str, Any]) -> l
         actions = st.get("actions") or []
         if not actions:
             errors.append(f"{at}.actions: list the actions the statement grants")
-        if st.get("effect", "Allow") not in ("Allow", "Deny"):
-            errors.append(f"{at}.effect must be Allow or Deny")
         for bucket in st.get("buckets") or []:
             if str(bucket) not in buckets:
                 errors.append(

@@ -21,6 +21,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ansible_collections.estate.aws.plugins.module_utils.values import (
+    as_int,
+    as_list,
+    text,
+)
+
 VPC = "aws_network_vpc_cidr"
 AZS = "aws_network_azs"
 NAT = "aws_network_nat_mode"
@@ -30,8 +36,6 @@ VPN = "aws_network_vpn"
 REGION = "stack_region"
 
 TIERS = ("public", "private", "database")
-NAT_MODES = ("none", "single", "per_az")
-SUBNET_KEYS = ("name", "tier", "az", "cidr")
 MIN_PREFIX, MAX_PREFIX = 16, 28
 PROTO_NAMES = ("tcp", "udp", "icmp", "all", "-1")
 PORTLESS_PROTOS = ("all", "-1", "icmp", "1", "58")
@@ -44,47 +48,21 @@ REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def _text(value: Any) -> str:
-    """Plain str of a value (Ansible hands over tagged/lazy str subclasses)."""
-    return "" if value is None else str(value)
-
-
-def _is_list(value: Any) -> bool:
-    return isinstance(value, list | tuple)
-
-
-def _as_list(value: Any) -> list[Any]:
-    """A scalar or a list, as a list (None is the empty list)."""
-    if value is None:
-        return []
-    return list(value) if _is_list(value) else [value]
-
-
-def _as_int(value: Any) -> int | None:
-    """An int from an int or a decimal string; None for anything else (bools included)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return int(value)
-    text = _text(value).strip()
-    return int(text) if re.fullmatch(r"-?\d+", text) else None
-
-
 def _parse_cidr(value: Any, where: str, version: int = 4) -> tuple[Network | None, list[str]]:
     """Parse a CIDR of an IP version; return (network, errors)."""
-    text = _text(value).strip()
+    cidr = text(value).strip()
     example = "10.0.0.0/24" if version == 4 else "2001:db8::/56"
     try:
-        net = ipaddress.ip_network(text, strict=False)
+        net = ipaddress.ip_network(cidr, strict=False)
     except ValueError:
         net = None
-    if net is None or net.version != version or "/" not in text:
+    if net is None or net.version != version or "/" not in cidr:
         return None, [
-            f"{where}: {text!r} is not a valid IPv{version} CIDR — write it as "
+            f"{where}: {cidr!r} is not a valid IPv{version} CIDR — write it as "
             f"address/prefix, e.g. {example}"
         ]
-    if str(net) != text:
-        return None, [f"{where}: {text} has host bits set, did you mean {net}"]
+    if str(net) != cidr:
+        return None, [f"{where}: {cidr} has host bits set, did you mean {net}"]
     return net, []
 
 
@@ -113,8 +91,7 @@ def check_vpc_cidr(value: Any) -> tuple[Network | None, list[str]]:
 
 def check_azs(value: Any) -> list[str]:
     """At least two unique AZ letters."""
-    if not _is_list(value):
-        return [f"{AZS} must be a list of AZ letters, e.g. [a, b] — got {_text(value)!r}"]
+    value = as_list(value)
     errors: list[str] = []
     if len(value) < 2:
         errors.append(
@@ -123,7 +100,7 @@ def check_azs(value: Any) -> list[str]:
         )
     seen: set[str] = set()
     for index, raw in enumerate(value):
-        az = _text(raw)
+        az = text(raw)
         if not re.fullmatch(r"[a-z]", az):
             errors.append(
                 f"{AZS}[{index}]: {az!r} is not a single lowercase AZ letter — write only the "
@@ -135,15 +112,8 @@ def check_azs(value: Any) -> list[str]:
     return errors
 
 
-def check_nat_mode(value: Any) -> list[str]:
-    mode = _text(value)
-    if mode in NAT_MODES:
-        return []
-    return [f"{NAT}: {mode!r} is not one of {', '.join(NAT_MODES)} — pick one of them"]
-
-
 def check_region(value: Any) -> list[str]:
-    region = _text(value)
+    region = text(value)
     if REGION_RE.fullmatch(region):
         return []
     return [f"{REGION}: {region!r} is not an AWS region name — set it like eu-west-2"]
@@ -152,28 +122,15 @@ def check_region(value: Any) -> list[str]:
 # --- Subnets ----------------------------------------------------------------------------------
 
 
-def _subnet_label(index: int, subnet: Any) -> str:
-    name = _text(subnet.get("name")) if isinstance(subnet, Mapping) else ""
+def _subnet_label(index: int, subnet: Mapping[str, Any]) -> str:
+    name = text(subnet.get("name"))
     return f"{SUBNETS}[{index}] ({name})" if name else f"{SUBNETS}[{index}]"
-
-
-def _subnet_fields(index: int, subnet: Any) -> list[str]:
-    where = _subnet_label(index, subnet)
-    if not isinstance(subnet, Mapping):
-        return [f"{where}: expected a mapping with name, tier, az and cidr"]
-    return [
-        f"{where}: missing {key} — every subnet needs name, tier, az and cidr"
-        for key in SUBNET_KEYS
-        if _text(subnet.get(key)) == ""
-    ]
 
 
 def _subnet_attrs(index: int, subnet: Mapping[str, Any], azs: list[str]) -> list[str]:
     where = _subnet_label(index, subnet)
     errors: list[str] = []
-    tier, az = _text(subnet["tier"]), _text(subnet["az"])
-    if tier not in TIERS:
-        errors.append(f"{where}: tier {tier!r} is not one of {', '.join(TIERS)} — use one of them")
+    az = text(subnet["az"])
     if az not in azs:
         errors.append(
             f"{where}: az {az!r} is not in {AZS} {azs} — add it to {AZS} or use one of those"
@@ -206,11 +163,13 @@ def _overlap_errors(nets: list[tuple[str, Network]]) -> list[str]:
     ]
 
 
-def _duplicate_names(items: list[Any], label: Callable[[int, Any], str], what: str) -> list[str]:
+def _duplicate_names(
+    items: list[Mapping[str, Any]], label: Callable[[int, Any], str], what: str
+) -> list[str]:
     errors: list[str] = []
     first: dict[str, int] = {}
     for index, item in enumerate(items):
-        name = _text(item.get("name")) if isinstance(item, Mapping) else ""
+        name = text(item.get("name"))
         if not name:
             continue
         if name in first:
@@ -225,7 +184,7 @@ def _duplicate_names(items: list[Any], label: Callable[[int, Any], str], what: s
 def _tier_azs(subnets: list[Mapping[str, Any]]) -> dict[str, set[str]]:
     spans: dict[str, set[str]] = {}
     for subnet in subnets:
-        spans.setdefault(_text(subnet["tier"]), set()).add(_text(subnet["az"]))
+        spans.setdefault(text(subnet["tier"]), set()).add(text(subnet["az"]))
     return spans
 
 
@@ -252,7 +211,7 @@ def _layout_errors(spans: dict[str, set[str]], nat_mode: str) -> list[str]:
 
 def check_subnets(value: Any, azs: list[str], vpc: Network | None, nat_mode: str) -> list[str]:
     """Subnet fields, names, tiers, AZs, CIDRs and the tier/AZ layout."""
-    if not _is_list(value) or not value:
+    if not value:
         return [
             f"{SUBNETS} is empty — define subnets per tier (public, private, database) in 2 AZs"
         ]
@@ -260,10 +219,6 @@ def check_subnets(value: Any, azs: list[str], vpc: Network | None, nat_mode: str
     complete: list[Mapping[str, Any]] = []
     nets: list[tuple[str, Network]] = []
     for index, subnet in enumerate(value):
-        field_errors = _subnet_fields(index, subnet)
-        errors.extend(field_errors)
-        if field_errors:
-            continue
         complete.append(subnet)
         errors.extend(_subnet_attrs(index, subnet, azs))
         net, cidr_errors = _subnet_cidr(index, subnet, vpc)
@@ -278,19 +233,17 @@ def check_subnets(value: Any, azs: list[str], vpc: Network | None, nat_mode: str
 # --- Security groups --------------------------------------------------------------------------
 
 
-def _group_label(index: int, group: Any) -> str:
-    name = _text(group.get("name")) if isinstance(group, Mapping) else ""
+def _group_label(index: int, group: Mapping[str, Any]) -> str:
+    name = text(group.get("name"))
     return f"{SGS}[{index}] ({name})" if name else f"{SGS}[{index}]"
 
 
 def _proto(rule: Mapping[str, Any]) -> str:
-    return _text(rule.get("proto")).strip().lower()
+    return text(rule.get("proto")).strip().lower()
 
 
 def _proto_errors(proto: str, where: str) -> list[str]:
-    if not proto:
-        return [f"{where}: proto is missing — set proto to tcp, udp, icmp, all or a number"]
-    number = _as_int(proto)
+    number = as_int(proto)
     if proto in PROTO_NAMES or (number is not None and 0 <= number <= 255):
         return []
     return [
@@ -301,10 +254,10 @@ def _proto_errors(proto: str, where: str) -> list[str]:
 
 def _port_range(port: Any) -> tuple[int, int] | None:
     """(from, to) of a port or a 'from-to' string; None when invalid."""
-    single = _as_int(port)
+    single = as_int(port)
     if single is not None:
         return (single, single) if 0 <= single <= 65535 else None
-    match = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", _text(port))
+    match = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", text(port))
     if not match:
         return None
     low, high = int(match.group(1)), int(match.group(2))
@@ -312,7 +265,7 @@ def _port_range(port: Any) -> tuple[int, int] | None:
 
 
 def _port_errors(rule: Mapping[str, Any], proto: str, where: str) -> list[str]:
-    ports = _as_list(rule.get("ports"))
+    ports = as_list(rule.get("ports"))
     if not ports:
         if proto in PORTLESS_PROTOS:
             return []
@@ -320,7 +273,7 @@ def _port_errors(rule: Mapping[str, Any], proto: str, where: str) -> list[str]:
             f"{where}: ports missing for proto {proto} — list them, e.g. [443] or ['8000-8010']"
         ]
     return [
-        f"{where}: port {_text(port)!r} is not an integer 0-65535 or a 'from-to' range — fix ports"
+        f"{where}: port {text(port)!r} is not an integer 0-65535 or a 'from-to' range — fix ports"
         for port in ports
         if _port_range(port) is None
     ]
@@ -338,13 +291,13 @@ def _source_errors(
             "group_name (split the rule in two if it needs several)"
         ]
     key = given[0]
-    values = _as_list(rule[key])
+    values = as_list(rule[key])
     if key == "group_name":
         return [], [
-            f"unknown security group {_text(name)!r} referenced by {where} — define it in {SGS} "
+            f"unknown security group {text(name)!r} referenced by {where} — define it in {SGS} "
             "or fix the name"
             for name in values
-            if _text(name) not in group_names
+            if text(name) not in group_names
         ]
     nets: list[Network] = []
     errors: list[str] = []
@@ -362,7 +315,7 @@ def _covers(rule: Mapping[str, Any], proto: str, port: int, protos: Iterable[str
         return True
     if proto not in protos:
         return False
-    ranges = [_port_range(item) for item in _as_list(rule.get("ports"))]
+    ranges = [_port_range(item) for item in as_list(rule.get("ports"))]
     return any(span is not None and span[0] <= port <= span[1] for span in ranges)
 
 
@@ -378,9 +331,7 @@ def _world_errors(
     ]
 
 
-def _rule_errors(rule: Any, where: str, group_names: set[str]) -> list[str]:
-    if not isinstance(rule, Mapping):
-        return [f"{where}: expected a mapping with proto, ports and one source"]
+def _rule_errors(rule: Mapping[str, Any], where: str, group_names: set[str]) -> list[str]:
     proto = _proto(rule)
     errors = _proto_errors(proto, where)
     errors.extend(_port_errors(rule, proto, where))
@@ -390,33 +341,22 @@ def _rule_errors(rule: Any, where: str, group_names: set[str]) -> list[str]:
     return errors
 
 
-def _group_errors(index: int, group: Any, group_names: set[str]) -> list[str]:
+def _group_errors(index: int, group: Mapping[str, Any], group_names: set[str]) -> list[str]:
     where = _group_label(index, group)
-    if not isinstance(group, Mapping):
-        return [f"{where}: expected a mapping with name, description and rules"]
     errors: list[str] = []
-    if not _text(group.get("name")):
-        errors.append(f"{where}: name is missing — give the security group a name")
-    if not _text(group.get("description")).strip():
+    if not text(group.get("description")).strip():
         errors.append(
             f"{where}: description is missing — AWS requires one, say what the group allows"
         )
-    rules = group.get("rules") or []
-    if not _is_list(rules):
-        return [*errors, f"{where}.rules must be a list of rules"]
-    for pos, rule in enumerate(rules):
+    for pos, rule in enumerate(as_list(group.get("rules"))):
         errors.extend(_rule_errors(rule, f"{where}.rules[{pos}]", group_names))
     return errors
 
 
 def check_security_groups(value: Any) -> list[str]:
     """Unique names, descriptions, and every rule's proto, ports, source and exposure."""
-    if value is None:
-        return []
-    if not _is_list(value):
-        return [f"{SGS} must be a list of security groups"]
-    groups = list(value)
-    names = {_text(g.get("name")) for g in groups if isinstance(g, Mapping) and g.get("name")}
+    groups = as_list(value)
+    names = {text(g.get("name")) for g in groups if g.get("name")}
     errors = _duplicate_names(groups, _group_label, "security group")
     for index, group in enumerate(groups):
         errors.extend(_group_errors(index, group, names))
@@ -428,27 +368,27 @@ def check_security_groups(value: Any) -> list[str]:
 
 def _gateway_ip_errors(value: Any) -> list[str]:
     try:
-        ipaddress.IPv4Address(_text(value).strip())
+        ipaddress.IPv4Address(text(value).strip())
     except ValueError:
         return [
-            f"{VPN}.customer_gateway_ip: {_text(value)!r} is not a valid IPv4 address — give the "
+            f"{VPN}.customer_gateway_ip: {text(value)!r} is not a valid IPv4 address — give the "
             "public IPv4 address of the partner's VPN device"
         ]
     return []
 
 
 def _asn_errors(value: Any) -> list[str]:
-    asn = _as_int(value)
+    asn = as_int(value)
     if asn is not None and 1 <= asn <= 4294967294:
         return []
     return [
-        f"{VPN}.customer_gateway_bgp_asn: {_text(value)!r} is not an integer between 1 and "
+        f"{VPN}.customer_gateway_bgp_asn: {text(value)!r} is not an integer between 1 and "
         "4294967294 — use the partner device's BGP ASN (65000 if it has none)"
     ]
 
 
 def _route_errors(value: Any, vpc: Network | None) -> list[str]:
-    if not _is_list(value) or not value:
+    if not value:
         return [
             f"{VPN}.static_routes is empty — list the partner networks (CIDRs) reached over the VPN"
         ]
@@ -465,15 +405,11 @@ def _route_errors(value: Any, vpc: Network | None) -> list[str]:
 
 
 def _propagation_errors(value: Any, tiers: set[str]) -> list[str]:
-    if value is None:
-        return []
-    if not _is_list(value):
-        return [f"{VPN}.propagate_to_tiers must be a list of tiers, e.g. [private, database]"]
     return [
-        f"{VPN}.propagate_to_tiers[{pos}]: tier {_text(tier)!r} has no subnets in {SUBNETS} — "
+        f"{VPN}.propagate_to_tiers[{pos}]: tier {text(tier)!r} has no subnets in {SUBNETS} — "
         f"use one of {', '.join(sorted(tiers)) or 'the defined tiers'}"
-        for pos, tier in enumerate(value)
-        if _text(tier) not in tiers
+        for pos, tier in enumerate(as_list(value))
+        if text(tier) not in tiers
     ]
 
 
@@ -481,8 +417,6 @@ def check_vpn(value: Any, vpc: Network | None, tiers: set[str]) -> list[str]:
     """The optional site-to-site VPN; an empty mapping or None means no VPN."""
     if not value:
         return []
-    if not isinstance(value, Mapping):
-        return [f"{VPN} must be a mapping (or {{}} for no VPN)"]
     return [
         *_gateway_ip_errors(value.get("customer_gateway_ip")),
         *_asn_errors(value.get("customer_gateway_bgp_asn")),
@@ -495,20 +429,15 @@ def check_vpn(value: Any, vpc: Network | None, tiers: set[str]) -> list[str]:
 
 
 def _defined_tiers(subnets: Any) -> set[str]:
-    if not _is_list(subnets):
-        return set()
-    return {_text(s.get("tier")) for s in subnets if isinstance(s, Mapping) and s.get("tier")}
+    return {text(s.get("tier")) for s in as_list(subnets) if s.get("tier")}
 
 
 def network_errors(spec: Mapping[str, Any]) -> list[str]:
     """All errors of a network spec (empty list = valid)."""
-    if not isinstance(spec, Mapping):
-        return ["network_errors expects a mapping of vpc_cidr, azs, nat_mode, subnets, ..."]
     vpc, errors = check_vpc_cidr(spec.get("vpc_cidr"))
-    azs = [_text(az) for az in _as_list(spec.get("azs"))]
-    nat_mode = _text(spec.get("nat_mode"))
+    azs = [text(az) for az in as_list(spec.get("azs"))]
+    nat_mode = text(spec.get("nat_mode"))
     errors.extend(check_azs(spec.get("azs")))
-    errors.extend(check_nat_mode(nat_mode))
     errors.extend(check_subnets(spec.get("subnets"), azs, vpc, nat_mode))
     errors.extend(check_security_groups(spec.get("security_groups")))
     errors.extend(check_vpn(spec.get("vpn"), vpc, _defined_tiers(spec.get("subnets"))))

@@ -29,14 +29,6 @@ BUCKETS = "aws_storage_buckets"
 PREFIX = "aws_storage_bucket_prefix"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 PURPOSE_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-STORAGE_CLASSES = (
-    "STANDARD_IA",
-    "ONEZONE_IA",
-    "INTELLIGENT_TIERING",
-    "GLACIER_IR",
-    "GLACIER",
-    "DEEP_ARCHIVE",
-)
 # AWS: objects must stay this long before a transition to these classes.
 MIN_DAYS = {"STANDARD_IA": 30, "ONEZONE_IA": 30}
 
@@ -126,12 +118,7 @@ def _rule_errors(rule: Mapping[str, Any], where: str, ids: set[str]) -> list[str
         cls = str(transition.get("storage_class", "GLACIER"))
         if days <= 0:
             errors.append(f"{where}.transitions[{k}].days must be > 0 (got {days})")
-        if cls not in STORAGE_CLASSES:
-            errors.append(
-                f"{where}.transitions[{k}].storage_class '{cls}' is not one of "
-                f"{', '.join(STORAGE_CLASSES)}"
-            )
-        elif days < MIN_DAYS.get(cls, 0):
+        if days < MIN_DAYS.get(cls, 0):
             errors.append(
                 f"{where}.transitions[{k}].days: {cls} needs at least {MIN_DAYS[cls]} days "
                 f"(got {days})"
