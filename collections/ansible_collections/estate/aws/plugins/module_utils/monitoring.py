@@ -442,9 +442,9 @@ def derived_alarms(
             )
         )
     dead_letters: set[str] = set()
-    for name, queue in sorted(_mapping(sources.get("queues")).items()):
-        queue = _mapping(queue)
-        arn = queue.get("queue_arn")
+    for name, entry in sorted(_mapping(sources.get("queues")).items()):
+        owned = _mapping(entry)
+        arn = owned.get("queue_arn")
         if not arn:
             continue
         alarms.append(
@@ -459,8 +459,8 @@ def derived_alarms(
                 statistic="Maximum",
             )
         )
-        if queue.get("dead_letter_arn"):
-            dead_letters.add(queue["dead_letter_arn"].rsplit(":", 1)[-1])
+        if owned.get("dead_letter_arn"):
+            dead_letters.add(owned["dead_letter_arn"].rsplit(":", 1)[-1])
     for queue in sorted(dead_letters):
         alarms.append(
             _alarm(
