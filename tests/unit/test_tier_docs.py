@@ -39,7 +39,7 @@ def _tasks(tasks: list[Any]) -> list[dict[str, Any]]:
 
 
 def test_every_tier_role_declares_its_outputs() -> None:
-    assert len(ROLES) == 13
+    assert "aws_network" in IDS and "aws_monitoring" in IDS
     assert [r.name for r in ROLES if not (r / "meta" / "outputs.yml").is_file()] == []
 
 
