@@ -45,6 +45,7 @@ from checks_interrupt import assert_no_duplicate_nor_orphan, provision_interrupt
 from checks_kms import check_kms
 from checks_loadbalancing import check_loadbalancing
 from checks_network import check_network
+from checks_outputs import check_outputs
 from checks_plan import check_plan_clean, check_plan_names_drift
 from checks_security import assert_secrets_hidden, check_security
 from checks_serverless import check_serverless
@@ -192,6 +193,7 @@ def test_stack_lifecycle(emulator: Emulator, stack: str, tmp_path: Path) -> None
     check_serverless(emulator, stack)
     check_security(emulator, stack)
     assert (tmp_path / stack / "outputs.json").is_file()
+    check_outputs(tmp_path / stack)
 
     assert_unchanged(second := provision(stack, tmp_path), f"{stack}: second run")
     assert_secrets_hidden(emulator, stack, first, second)

@@ -2,11 +2,12 @@
 cloudwatch_dashboard) on its own against the emulator, fed realistic outputs of the other tiers
 as extra variables: the encrypted alarm topic and its subscriptions, every derived alarm (metric,
 dimensions, threshold, actions), the dashboard and the log groups are read back with boto3; a
-second run changes nothing, --check --diff shows a change and makes none, a threshold change
-updates only its alarm, drift made by hand is repaired, removed items are purged, a foreign
-resource in the way is refused before any change, a neighbour stack (whose name starts with this
-one's), another tier's log group and an untagged alarm of the prefix are never touched, and the
-teardown (refused while a group stores events) leaves nothing of the stack."""
+second run changes nothing, nor does one given the tier's own inputs (aws_monitoring_instances,
+...) without any other tier's outputs; --check --diff shows a change and makes none, a threshold
+change updates only its alarm, drift made by hand is repaired, removed items are purged, a
+foreign resource in the way is refused before any change, a neighbour stack (whose name starts
+with this one's), another tier's log group and an untagged alarm of the prefix are never touched,
+and the teardown (refused while a group stores events) leaves nothing of the stack."""
 
 from __future__ import annotations
 
@@ -463,6 +464,26 @@ def test_monitoring_tier_lifecycle(emulator: Emulator, tmp_path: Path, key_arn: 
     ok(tier.run(), "second run", changed=False)
     converged = tier.state()
     ok(tier.run("--check", "--diff"), "--check on the converged tier", changed=False)
+
+    # -- the tier reads the other tiers only through its own inputs: given directly, with no
+    #    tier's outputs at all, they make the same alarms (nothing changes) ------------------
+    compute = SOURCES["aws_compute_outputs"]
+    balancing = SOURCES["aws_loadbalancing_outputs"]
+    serverless = SOURCES["aws_serverless_outputs"]
+    direct = {
+        **{outputs: {} for outputs in SOURCES},
+        "aws_monitoring_instances": compute["instances"],
+        "aws_monitoring_asgs": sorted(compute["asgs"]),
+        "aws_monitoring_albs": {n: {"arn": b["arn"]} for n, b in balancing["albs"].items()},
+        "aws_monitoring_classic_elbs": sorted(balancing["classic"]),
+        "aws_monitoring_databases": SOURCES["aws_database_outputs"]["instances"],
+        "aws_monitoring_queues": SOURCES["aws_tenants_outputs"]["tenants"],
+        "aws_monitoring_functions": serverless["functions"],
+        "aws_monitoring_tables": serverless["tables"],
+        "aws_monitoring_apis": serverless["apis"],
+    }
+    ok(tier.run(**direct), "the same resources as the tier's own inputs", changed=False)
+    assert tier.state() == converged
 
     # -- a threshold change: --check --diff shows it and changes nothing, then only that alarm
     #    is updated -------------------------------------------------------------------------

@@ -1,13 +1,18 @@
 """Pure-Python parts of the monitoring tier (module_utils/monitoring.py): the alarms derived from
-the tiers' outputs, the dashboard body, validation of alarms, thresholds, log groups and topics,
-the PutMetricAlarm requests and their comparison with DescribeAlarms, the plans of log groups and
-subscriptions, ownership by tags and the few shared reads. No AWS."""
+the tier's inputs (which the role's defaults map from the other tiers' outputs), the dashboard
+body, validation of alarms, thresholds, log groups and topics, the PutMetricAlarm requests and
+their comparison with DescribeAlarms, the plans of log groups and subscriptions, ownership by tags
+and the few shared reads. No AWS."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar, trust_as_template
 from support.source import load_plugin
 
 monitoring = load_plugin("module_utils/monitoring.py")
@@ -42,11 +47,217 @@ OUTPUTS: dict[str, Any] = {
         "apis": {"cubed-api": {"id": "abc", "stage": "prod"}},
     },
 }
+ROLE = Path(__file__).resolve().parents[2] / "roles" / "aws_monitoring"
+
+
+def role_sources(outputs: dict[str, Any]) -> dict[str, Any]:
+    """The sources the role hands to estate.aws.monitoring_alarms when the other tiers published
+    OUTPUTS: its defaults (aws_monitoring_<kind> from the tiers' outputs) and vars
+    (__aws_monitoring_sources) rendered by Ansible's templating."""
+    variables: dict[str, Any] = dict(outputs)
+    for layer in ("defaults", "vars"):
+        data = yaml.safe_load((ROLE / layer / "main.yml").read_text())
+        variables |= {k: v for k, v in data.items() if k.startswith(("aws_monitoring_", "__"))}
+    templar = Templar(loader=DataLoader(), variables=_trusted(variables))
+    sources: dict[str, Any] = templar.template(trust_as_template("{{ __aws_monitoring_sources }}"))
+    return sources
+
+
+def _trusted(value: Any) -> Any:
+    if isinstance(value, str):
+        return trust_as_template(value)
+    if isinstance(value, dict):
+        return {k: _trusted(v) for k, v in value.items()}
+    return value
+
+
+SOURCES = role_sources(OUTPUTS)
+# The alarms of OUTPUTS (queue_age_seconds 600) as the rules derived them from the tiers' outputs
+# before the tier took its own inputs: name, namespace, metric, dimensions, statistic, evaluation
+# periods, threshold, comparison, description (every one: period 300, notBreaching).
+ALARMS_OF_OUTPUTS = [
+    (
+        "cubed-cpu-docs-1",
+        "AWS/EC2",
+        "CPUUtilization",
+        {"InstanceId": "i-1"},
+        "Average",
+        3,
+        80,
+        "GreaterThanThreshold",
+        "CPU of docs instance 1 (i-1) above 80%",
+    ),
+    (
+        "cubed-cpu-asg-web",
+        "AWS/EC2",
+        "CPUUtilization",
+        {"AutoScalingGroupName": "web"},
+        "Average",
+        3,
+        80,
+        "GreaterThanThreshold",
+        "Average CPU of the web group above 80%",
+    ),
+    (
+        "cubed-5xx-lb-dash",
+        "AWS/ApplicationELB",
+        "HTTPCode_ELB_5XX_Count",
+        {"LoadBalancer": "app/dash/abc"},
+        "Sum",
+        1,
+        10,
+        "GreaterThanThreshold",
+        "5xx answers (balancer) of dash above 10 in 5 minutes",
+    ),
+    (
+        "cubed-5xx-targets-dash",
+        "AWS/ApplicationELB",
+        "HTTPCode_Target_5XX_Count",
+        {"LoadBalancer": "app/dash/abc"},
+        "Sum",
+        1,
+        10,
+        "GreaterThanThreshold",
+        "5xx answers (targets) of dash above 10 in 5 minutes",
+    ),
+    (
+        "cubed-5xx-classic-old",
+        "AWS/ELB",
+        "HTTPCode_ELB_5XX",
+        {"LoadBalancerName": "old"},
+        "Sum",
+        1,
+        10,
+        "GreaterThanThreshold",
+        "5xx answers of the classic balancer old above 10 in 5 minutes",
+    ),
+    (
+        "cubed-db-storage-main",
+        "AWS/RDS",
+        "FreeStorageSpace",
+        {"DBInstanceIdentifier": "cubed-main"},
+        "Minimum",
+        1,
+        2147483648,
+        "LessThanThreshold",
+        "Free storage of database main below 2147483648 bytes",
+    ),
+    (
+        "cubed-db-cpu-main",
+        "AWS/RDS",
+        "CPUUtilization",
+        {"DBInstanceIdentifier": "cubed-main"},
+        "Average",
+        3,
+        80,
+        "GreaterThanThreshold",
+        "CPU of database main above 80%",
+    ),
+    (
+        "cubed-queue-age-a",
+        "AWS/SQS",
+        "ApproximateAgeOfOldestMessage",
+        {"QueueName": "c-a"},
+        "Maximum",
+        3,
+        600,
+        "GreaterThanThreshold",
+        "Oldest message of tenant a's queue older than 600 s",
+    ),
+    (
+        "cubed-queue-age-b",
+        "AWS/SQS",
+        "ApproximateAgeOfOldestMessage",
+        {"QueueName": "c-b"},
+        "Maximum",
+        3,
+        600,
+        "GreaterThanThreshold",
+        "Oldest message of tenant b's queue older than 600 s",
+    ),
+    (
+        "cubed-dead-letters-c-dl",
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        {"QueueName": "c-dl"},
+        "Maximum",
+        1,
+        0,
+        "GreaterThanThreshold",
+        "More than 0 messages in the dead-letter queue c-dl",
+    ),
+    (
+        "cubed-lambda-errors-predict",
+        "AWS/Lambda",
+        "Errors",
+        {"FunctionName": "cubed-predict"},
+        "Sum",
+        1,
+        1,
+        "GreaterThanOrEqualToThreshold",
+        "Errors of the Lambda function predict: at least 1 in 5 minutes",
+    ),
+    (
+        "cubed-table-read-throttles-cubed-sessions",
+        "AWS/DynamoDB",
+        "ReadThrottleEvents",
+        {"TableName": "cubed-sessions"},
+        "Sum",
+        1,
+        1,
+        "GreaterThanOrEqualToThreshold",
+        "Throttled reads of the table cubed-sessions: at least 1 in 5 minutes",
+    ),
+    (
+        "cubed-table-write-throttles-cubed-sessions",
+        "AWS/DynamoDB",
+        "WriteThrottleEvents",
+        {"TableName": "cubed-sessions"},
+        "Sum",
+        1,
+        1,
+        "GreaterThanOrEqualToThreshold",
+        "Throttled writes of the table cubed-sessions: at least 1 in 5 minutes",
+    ),
+    (
+        "cubed-api-5xx-cubed-api",
+        "AWS/ApiGateway",
+        "5XXError",
+        {"ApiName": "cubed-api", "Stage": "prod"},
+        "Sum",
+        1,
+        10,
+        "GreaterThanThreshold",
+        "5xx answers of the API cubed-api above 10 in 5 minutes",
+    ),
+]
 
 
 # -- derived alarms and dashboard ------------------------------------------------------------
+def test_role_inputs_map_the_tiers_outputs() -> None:
+    """Each kind is one input of the role, read from the output of the tier that makes it."""
+    assert sorted(SOURCES) == sorted(monitoring.SOURCE_KINDS)
+    assert SOURCES["asgs"] == ["web"]
+    assert SOURCES["classic_elbs"] == ["old"]
+    assert SOURCES["queues"] == OUTPUTS["aws_tenants_outputs"]["tenants"]
+    assert role_sources({}) == {k: [] if k in ("asgs", "classic_elbs") else {} for k in SOURCES}
+
+
+def test_alarms_from_the_inputs_are_those_of_the_tiers_outputs() -> None:
+    """Same names, dimensions, thresholds and wording as when the rules read the outputs."""
+    alarms = monitoring.derived_alarms(SOURCES, "cubed-", {"queue_age_seconds": 600})
+    assert [
+        (
+            a["name"], a["namespace"], a["metric"], a["dimensions"], a["statistic"],
+            a["evaluation_periods"], a["threshold"], a["comparison"], a["description"],
+        )
+        for a in alarms
+    ] == ALARMS_OF_OUTPUTS  # fmt: skip
+    assert {(a["period"], a["treat_missing_data"]) for a in alarms} == {(300, "notBreaching")}
+
+
 def test_alarms_cover_every_resource_once() -> None:
-    alarms = monitoring.derived_alarms(OUTPUTS, "cubed-", {"queue_age_seconds": 600})
+    alarms = monitoring.derived_alarms(SOURCES, "cubed-", {"queue_age_seconds": 600})
     by_name = {a["name"]: a for a in alarms}
     assert len(by_name) == len(alarms)
     assert sorted(by_name) == [
@@ -82,8 +293,10 @@ def test_alarms_cover_every_resource_once() -> None:
 
 def test_missing_or_empty_tiers_give_no_alarm() -> None:
     assert monitoring.derived_alarms({}, "x-") == []
-    empty = {k: {} for k in OUTPUTS} | {"aws_compute_outputs": None}
-    assert monitoring.derived_alarms(empty, "x-") == []
+    empty = {k: {} for k in OUTPUTS}
+    assert monitoring.derived_alarms(role_sources(empty), "x-") == []
+    none = {k: None for k in monitoring.SOURCE_KINDS}
+    assert monitoring.derived_alarms(none, "x-") == []
 
 
 def test_extra_alarms_get_defaults_and_the_prefix() -> None:
@@ -110,7 +323,7 @@ def test_extra_alarms_get_defaults_and_the_prefix() -> None:
 
 
 def test_dashboard_lists_alarms_and_graphs() -> None:
-    alarms = monitoring.derived_alarms(OUTPUTS, "cubed-")
+    alarms = monitoring.derived_alarms(SOURCES, "cubed-")
     body = monitoring.dashboard_body(alarms, ["arn:b", "arn:a"], "eu-west-1")
     assert body["widgets"][0]["properties"]["alarms"] == ["arn:a", "arn:b"]
     titles = [w["properties"]["title"] for w in body["widgets"][1:]]
@@ -126,7 +339,7 @@ def test_dashboard_lists_alarms_and_graphs() -> None:
 
 def test_dashboard_splits_at_cloudwatch_limits() -> None:
     tenants = {f"t{i}": {"queue_arn": f"arn:aws:sqs:r:1:q{i}"} for i in range(250)}
-    alarms = monitoring.derived_alarms({"aws_tenants_outputs": {"tenants": tenants}}, "s-")
+    alarms = monitoring.derived_alarms({"queues": tenants}, "s-")
     body = monitoring.dashboard_body(alarms, [f"arn:{i:03}" for i in range(250)], "r")
     kinds = [w["type"] for w in body["widgets"]]
     assert kinds == ["alarm"] * 3 + ["metric"] * 3
@@ -193,7 +406,7 @@ def test_threshold_errors() -> None:
 
 # -- PutMetricAlarm and its comparison -------------------------------------------------------
 def test_request_and_plan_compare_what_is_set() -> None:
-    wanted_alarm = monitoring.derived_alarms(OUTPUTS, "cubed-")[0]
+    wanted_alarm = monitoring.derived_alarms(SOURCES, "cubed-")[0]
     request = monitoring.alarm_request(wanted_alarm, ["arn:topic", "arn:topic"])
     assert request["AlarmActions"] == request["OKActions"] == ["arn:topic"]
     assert request["Threshold"] == 80.0 and isinstance(request["Threshold"], float)
@@ -388,7 +601,7 @@ def test_subscription_changes_leave_pending_ones_alone() -> None:
 
 # -- the role's validation -------------------------------------------------------------------
 def test_monitoring_errors() -> None:
-    derived = monitoring.derived_alarms(OUTPUTS, "cubed-")
+    derived = monitoring.derived_alarms(SOURCES, "cubed-")
     spec = {
         "prefix": "cubed-",
         "thresholds": {"cpu_percent": 90},
@@ -425,9 +638,9 @@ def test_filters_wrap_the_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(REPO / "collections"))
     filters = load_plugin("filter/monitoring.py").FilterModule().filters()
     extra = [{"name": "disk", "namespace": "CWAgent", "metric": "m", "threshold": 1}]
-    alarms = filters["monitoring_alarms"](OUTPUTS, "cubed-", {}, extra)
+    alarms = filters["monitoring_alarms"](SOURCES, "cubed-", {}, extra)
     assert alarms[-1]["name"] == "cubed-disk"
-    assert len(alarms) == len(monitoring.derived_alarms(OUTPUTS, "cubed-")) + 1
+    assert len(alarms) == len(monitoring.derived_alarms(SOURCES, "cubed-")) + 1
     body = filters["monitoring_dashboard"](alarms, {"cubed-disk": "arn:x"}, "eu-west-1")
     assert body["widgets"][0]["properties"]["alarms"] == ["arn:x"]
     assert filters["monitoring_subscriptions"](["a@b.org"]) == [

@@ -3,15 +3,16 @@
 """Filters of the monitoring tier (the rules live in module_utils/monitoring.py, shared with the
 estate.aws.metric_alarms, log_groups and sns_topics modules).
 
-``estate.aws.monitoring_alarms``: the metric alarms of a stack, derived from the other tiers'
-outputs with the thresholds, plus the extra alarms given as data (one list that
-``estate.aws.metric_alarms`` reconciles):
+``estate.aws.monitoring_alarms``: the metric alarms of a stack, derived from the resources the
+tier is given (the aws_monitoring_<kind> inputs of roles/aws_monitoring, in the shapes of
+module_utils/monitoring.py's SOURCE_KINDS) with the thresholds, plus the extra alarms given as data
+(one list that ``estate.aws.metric_alarms`` reconciles):
 
-- every compute instance and Auto Scaling group: CPUUtilization;
+- every instance and Auto Scaling group: CPUUtilization;
 - every application load balancer: 5xx answers of the balancer and of its targets; every classic
   balancer: its 5xx answers;
 - every database: FreeStorageSpace and CPUUtilization;
-- every tenant queue: ApproximateAgeOfOldestMessage; every dead-letter queue: any message;
+- every queue: ApproximateAgeOfOldestMessage; every dead-letter queue: any message;
 - every Lambda function: Errors; every DynamoDB table: read and write throttles; every REST API:
   5XXError.
 
@@ -42,7 +43,7 @@ def monitoring_alarms(
     thresholds: Mapping[str, float] | None = None,
     extra: list[Mapping[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """The alarms derived from SOURCES ({aws_compute_outputs: ..., ...}) followed by EXTRA."""
+    """The alarms derived from SOURCES ({instances: ..., asgs: ..., ...}) followed by EXTRA."""
     return derived_alarms(sources, prefix, thresholds) + extra_alarms(extra or [], prefix)
 
 

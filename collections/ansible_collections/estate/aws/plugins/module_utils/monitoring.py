@@ -2,11 +2,10 @@
 # SPDX-License-Identifier: MIT-0
 """The pure half of the monitoring tier, shared by the modules ``estate.aws.metric_alarms``,
 ``estate.aws.log_groups``, ``estate.aws.sns_topics`` (which do the AWS calls) and the
-``estate.aws.monitoring_*`` filters (which derive the alarms and the dashboard from the other
-tiers' outputs and validate the tier's data before any AWS call): validation, the alarms of a
-stack, PutMetricAlarm requests and their comparison with DescribeAlarms, the plans of log groups
-and topics, ownership by tags. Only the stdlib is used.
-"""
+``estate.aws.monitoring_*`` filters (which derive the alarms and the dashboard from the resources
+the tier is given, SOURCE_KINDS, and validate the tier's data before any AWS call): validation,
+the alarms of a stack, PutMetricAlarm requests and their comparison with DescribeAlarms, the plans
+of log groups and topics, ownership by tags. Only the stdlib is used."""
 
 from __future__ import annotations
 
@@ -83,6 +82,20 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "api_5xx_per_5min": 10,
 }
 PERCENT_THRESHOLDS = ("cpu_percent", "db_cpu_percent")
+# The resources the alarms are derived from: kind -> its shape (the role's aws_monitoring_<kind>
+# inputs, whose defaults map the other tiers' outputs); keys of an entry not named here are
+# ignored.
+SOURCE_KINDS: dict[str, str] = {
+    "instances": "{group: [instance ID, ...]}",
+    "asgs": "[Auto Scaling group name, ...]",
+    "albs": "{name: {arn}}",
+    "classic_elbs": "[classic load balancer name, ...]",
+    "databases": "{name: {identifier}}",
+    "queues": "{tenant: {queue_arn, dead_letter_arn}}",
+    "functions": "{name: {name}}",
+    "tables": "{name: {name}}",
+    "apis": "{name: {name, stage}}",
+}
 
 # CloudWatch Logs rules.
 RETENTION_DAYS = (
@@ -322,24 +335,30 @@ def _alb_dimension(arn: str) -> str:
     return arn.split(":loadbalancer/", 1)[1] if ":loadbalancer/" in arn else arn
 
 
+def _names(value: Any) -> list[str]:
+    """The sorted names of a list of names (or of a mapping's keys)."""
+    if isinstance(value, Mapping | list | tuple):
+        return sorted(str(name) for name in value)
+    return []
+
+
 def derived_alarms(
     sources: Mapping[str, Any], prefix: str, thresholds: Mapping[str, float] | None = None
 ) -> list[dict[str, Any]]:
-    """Every alarm of the stack, named <prefix><kind>-<resource>, from the tiers' outputs
-    (SOURCES: aws_compute_outputs, aws_loadbalancing_outputs, aws_database_outputs,
-    aws_tenants_outputs, aws_serverless_outputs; a missing or empty one gives no alarm):
+    """Every alarm of the stack, named <prefix><kind>-<resource>, from the resources of SOURCES
+    (one key per kind of SOURCE_KINDS, each in the shape given there: the role's
+    aws_monitoring_<kind> inputs; a missing or empty one gives no alarm):
 
-    - compute instances (per group) and Auto Scaling groups: CPUUtilization;
+    - instances (per group) and Auto Scaling groups: CPUUtilization;
     - application load balancers: 5xx answers of the balancer and of its targets; classic ones:
       the balancer's 5xx answers;
     - databases: FreeStorageSpace and CPUUtilization;
-    - tenant queues: ApproximateAgeOfOldestMessage; every dead-letter queue: visible messages;
+    - queues: ApproximateAgeOfOldestMessage; every dead-letter queue: visible messages;
     - Lambda functions: Errors; DynamoDB tables: read and write throttles; REST APIs: 5XXError.
     """
     limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     alarms: list[dict[str, Any]] = []
-    compute = _mapping(sources.get("aws_compute_outputs"))
-    for group, ids in sorted(_mapping(compute.get("instances")).items()):
+    for group, ids in sorted(_mapping(sources.get("instances")).items()):
         for index, instance_id in enumerate(ids or [], start=1):
             alarms.append(
                 _alarm(
@@ -352,7 +371,7 @@ def derived_alarms(
                     f" {limits['cpu_percent']}%",
                 )
             )
-    for asg in sorted(_mapping(compute.get("asgs"))):
+    for asg in _names(sources.get("asgs")):
         alarms.append(
             _alarm(
                 f"{prefix}cpu-asg-{asg}",
@@ -363,8 +382,7 @@ def derived_alarms(
                 f"Average CPU of the {asg} group above {limits['cpu_percent']}%",
             )
         )
-    balancing = _mapping(sources.get("aws_loadbalancing_outputs"))
-    for name, alb in sorted(_mapping(balancing.get("albs")).items()):
+    for name, alb in sorted(_mapping(sources.get("albs")).items()):
         if not _mapping(alb).get("arn"):
             continue
         for source, metric in (
@@ -384,7 +402,7 @@ def derived_alarms(
                     periods=1,
                 )
             )
-    for name in sorted(_mapping(balancing.get("classic"))):
+    for name in _names(sources.get("classic_elbs")):
         alarms.append(
             _alarm(
                 f"{prefix}5xx-classic-{name}",
@@ -398,8 +416,7 @@ def derived_alarms(
                 periods=1,
             )
         )
-    databases = _mapping(_mapping(sources.get("aws_database_outputs")).get("instances"))
-    for name, db in sorted(databases.items()):
+    for name, db in sorted(_mapping(sources.get("databases")).items()):
         identifier = {"DBInstanceIdentifier": _mapping(db).get("identifier") or name}
         alarms.append(
             _alarm(
@@ -424,10 +441,10 @@ def derived_alarms(
                 f"CPU of database {name} above {limits['db_cpu_percent']}%",
             )
         )
-    tenants = _mapping(_mapping(sources.get("aws_tenants_outputs")).get("tenants"))
     dead_letters: set[str] = set()
-    for name, tenant in sorted(tenants.items()):
-        arn = _mapping(tenant).get("queue_arn")
+    for name, entry in sorted(_mapping(sources.get("queues")).items()):
+        owned = _mapping(entry)
+        arn = owned.get("queue_arn")
         if not arn:
             continue
         alarms.append(
@@ -442,8 +459,8 @@ def derived_alarms(
                 statistic="Maximum",
             )
         )
-        if tenant.get("dead_letter_arn"):
-            dead_letters.add(tenant["dead_letter_arn"].rsplit(":", 1)[-1])
+        if owned.get("dead_letter_arn"):
+            dead_letters.add(owned["dead_letter_arn"].rsplit(":", 1)[-1])
     for queue in sorted(dead_letters):
         alarms.append(
             _alarm(
@@ -458,8 +475,7 @@ def derived_alarms(
                 periods=1,
             )
         )
-    serverless = _mapping(sources.get("aws_serverless_outputs"))
-    for name, function in sorted(_mapping(serverless.get("functions")).items()):
+    for name, function in sorted(_mapping(sources.get("functions")).items()):
         alarms.append(
             _alarm(
                 f"{prefix}lambda-errors-{name}",
@@ -474,7 +490,7 @@ def derived_alarms(
                 periods=1,
             )
         )
-    for name, table in sorted(_mapping(serverless.get("tables")).items()):
+    for name, table in sorted(_mapping(sources.get("tables")).items()):
         table_name = _mapping(table).get("name") or name
         for kind, metric in (("read", "ReadThrottleEvents"), ("write", "WriteThrottleEvents")):
             alarms.append(
@@ -491,7 +507,7 @@ def derived_alarms(
                     periods=1,
                 )
             )
-    for name, api in sorted(_mapping(serverless.get("apis")).items()):
+    for name, api in sorted(_mapping(sources.get("apis")).items()):
         api = _mapping(api)
         alarms.append(
             _alarm(
@@ -749,7 +765,7 @@ def subscription_changes(
 def monitoring_errors(spec: Mapping[str, Any]) -> list[str]:
     """Every error in the monitoring tier's data, before any AWS call. SPEC: {prefix,
     thresholds, extra_alarms, alarm_emails, log_groups, kms_key, derived (the alarms derived
-    from the tiers' outputs)}; messages name the role variables."""
+    from the sources)}; messages name the role variables."""
     errors = threshold_errors(spec.get("thresholds") or {}, "aws_monitoring_thresholds")
     extra = spec.get("extra_alarms") or []
     errors += alarm_errors(extra, "aws_monitoring_extra_alarms")
