@@ -23,6 +23,22 @@ from ansible_collections.estate.aws.plugins.module_utils.ownership import (
 Step = tuple[str, Callable[[Any], Any], Iterable[Any]]
 
 
+def arguments(tier: str = "", concurrency: int = 0, **own: dict[str, Any]) -> dict[str, Any]:
+    """A reconciler's argument_spec: its OWN options, the required `tags`, `purge`, `state`
+    (present/absent) and, when given defaults, `tier` and `concurrency`."""
+    spec: dict[str, Any] = {
+        **own,
+        "tags": {"type": "dict", "required": True},
+        "purge": {"type": "bool", "default": True},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    }
+    if tier:
+        spec["tier"] = {"type": "str", "default": tier}
+    if concurrency:
+        spec["concurrency"] = {"type": "int", "default": concurrency}
+    return spec
+
+
 class Reconciler:
     """One reconciliation of a tier's resources of one stack.
 

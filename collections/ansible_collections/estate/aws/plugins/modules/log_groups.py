@@ -132,21 +132,18 @@ from ansible_collections.estate.aws.plugins.module_utils.ownership import (
     tag_changes,
     tagged_resources,
 )
-from ansible_collections.estate.aws.plugins.module_utils.reconcile import Reconciler
+from ansible_collections.estate.aws.plugins.module_utils.reconcile import Reconciler, arguments
 from botocore.exceptions import BotoCoreError, ClientError
 
 
 class LogGroups(Reconciler):
-    ARGUMENTS: ClassVar[dict[str, Any]] = {
-        "log_groups": {"type": "list", "elements": "dict", "default": []},
-        "kms_key_arn": {"type": "str", "no_log": False},
-        "tags": {"type": "dict", "required": True},
-        "tier": {"type": "str", "default": "monitoring"},
-        "purge": {"type": "bool", "default": True},
-        "allow_delete_nonempty": {"type": "bool", "default": False},
-        "concurrency": {"type": "int", "default": 8},
-        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    }
+    ARGUMENTS: ClassVar[dict[str, Any]] = arguments(
+        "monitoring",
+        8,
+        log_groups={"type": "list", "elements": "dict", "default": []},
+        kms_key_arn={"type": "str", "no_log": False},
+        allow_delete_nonempty={"type": "bool", "default": False},
+    )
     WHAT = "log groups"
     INVALID = "Invalid log groups"
 

@@ -133,23 +133,20 @@ from ansible_collections.estate.aws.plugins.module_utils.ownership import (
     tag_list,
     tagged_resources,
 )
-from ansible_collections.estate.aws.plugins.module_utils.reconcile import Reconciler
+from ansible_collections.estate.aws.plugins.module_utils.reconcile import Reconciler, arguments
 from botocore.exceptions import BotoCoreError, ClientError
 
 
 class Alarms(Reconciler):
     """One reconciliation: read, plan, apply (unless in check mode)."""
 
-    ARGUMENTS: ClassVar[dict[str, Any]] = {
-        "prefix": {"type": "str", "required": True},
-        "alarms": {"type": "list", "elements": "dict", "default": []},
-        "alarm_actions": {"type": "list", "elements": "str", "default": []},
-        "tags": {"type": "dict", "required": True},
-        "tier": {"type": "str", "default": "monitoring"},
-        "purge": {"type": "bool", "default": True},
-        "concurrency": {"type": "int", "default": 8},
-        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    }
+    ARGUMENTS: ClassVar[dict[str, Any]] = arguments(
+        "monitoring",
+        8,
+        prefix={"type": "str", "required": True},
+        alarms={"type": "list", "elements": "dict", "default": []},
+        alarm_actions={"type": "list", "elements": "str", "default": []},
+    )
     WHAT = "alarms"
     INVALID = "Invalid alarms"
 

@@ -102,19 +102,16 @@ from ansible_collections.estate.aws.plugins.module_utils.ownership import (
     tag_list,
     tagged_resources,
 )
-from ansible_collections.estate.aws.plugins.module_utils.reconcile import Reconciler
+from ansible_collections.estate.aws.plugins.module_utils.reconcile import Reconciler, arguments
 from botocore.exceptions import BotoCoreError, ClientError
 
 
 class Topics(Reconciler):
-    ARGUMENTS: ClassVar[dict[str, Any]] = {
-        "topics": {"type": "list", "elements": "dict", "default": []},
-        "kms_key": {"type": "str"},
-        "tags": {"type": "dict", "required": True},
-        "tier": {"type": "str", "default": "monitoring"},
-        "purge": {"type": "bool", "default": True},
-        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    }
+    ARGUMENTS: ClassVar[dict[str, Any]] = arguments(
+        "monitoring",
+        topics={"type": "list", "elements": "dict", "default": []},
+        kms_key={"type": "str"},
+    )
     WHAT = "topics"
     INVALID = "Invalid topics"
 
