@@ -264,3 +264,20 @@ def test_main_refuses_before_any_call(monkeypatch: pytest.MonkeyPatch) -> None:
     assert run_main(monkeypatch, things=["x1", "y"]) == "Invalid things: x1 is not a thing"
     assert run_main(monkeypatch, things=["x1"], state="absent")["changes"] == {"deleted": ["old"]}
     assert run_main(monkeypatch)["changed"] is True
+
+
+def test_selectors_must_not_be_empty() -> None:
+    class One(Things):
+        SELECTORS = ("tier",)
+        SELECTED = "the things of this run"
+
+    class Two(Things):
+        SELECTORS = ("prefix", "tier")
+        SELECTED = "the stack's things"
+
+    assert One.unusable({"tier": "t"}) is None
+    assert One.unusable({"tier": ""}) == "tier must not be empty: it selects the things of this run"
+    assert Two.unusable({"prefix": "", "tier": "t"}) == (
+        "prefix and tier must not be empty: they select the stack's things"
+    )
+    assert Things.unusable({}) is None

@@ -42,16 +42,20 @@ def arguments(tier: str = "", concurrency: int = 0, **own: dict[str, Any]) -> di
 class Reconciler:
     """One reconciliation of a tier's resources of one stack.
 
-    A subclass sets ARGUMENTS (its argument_spec), WHAT (what `tags.stack` finds: "log groups"),
-    optionally INVALID and errors() (the validation of the wanted resources under
-    state=present), unusable() (a refusal of the options), TIER (the owner tier when the module
-    has no `tier` option) and JOBS (the parallel calls when it has no `concurrency` option); and
-    run() -> the module's result, usually read(), a plan, apply() and result().
+    A subclass sets ARGUMENTS (its argument_spec: arguments()), WHAT (what `tags.stack` finds:
+    "log groups"), optionally INVALID and errors() (the validation of the wanted resources
+    under state=present), SELECTORS (options that must not be empty as they select SELECTED,
+    "the alarms of this run") or unusable() (another refusal of the options), TIER (the owner
+    tier when the module has no `tier` option) and JOBS (the parallel calls when it has no
+    `concurrency` option); and run() -> the module's result, usually read(), a plan, apply()
+    and result().
     """
 
     ARGUMENTS: ClassVar[dict[str, Any]] = {}
     WHAT: ClassVar[str] = "resources"
     INVALID: ClassVar[str] = ""
+    SELECTORS: ClassVar[tuple[str, ...]] = ()
+    SELECTED: ClassVar[str] = ""
     TIER: ClassVar[str] = ""
     JOBS: ClassVar[int] = 10
 
@@ -135,7 +139,10 @@ class Reconciler:
     @classmethod
     def unusable(cls, params: dict[str, Any]) -> str | None:
         """Why the options cannot select this run's resources (None: they can)."""
-        return None
+        if all(params[k] for k in cls.SELECTORS):
+            return None
+        selects = "they select" if len(cls.SELECTORS) > 1 else "it selects"
+        return f"{' and '.join(cls.SELECTORS)} must not be empty: {selects} {cls.SELECTED}"
 
     @classmethod
     def errors(cls, params: dict[str, Any]) -> list[str]:

@@ -165,13 +165,9 @@ class Schedules(Reconciler):
     )
     WHAT = "rules"
     INVALID = "Invalid schedules"
+    SELECTORS = ("prefix", "tier")
+    SELECTED = "the stack's rules"
     JOBS = 8
-
-    @classmethod
-    def unusable(cls, params: dict[str, Any]) -> str | None:
-        if params["prefix"] and params["tier"]:
-            return None
-        return "prefix and tier must not be empty: they select the stack's rules"
 
     @classmethod
     def errors(cls, params: dict[str, Any]) -> list[str]:

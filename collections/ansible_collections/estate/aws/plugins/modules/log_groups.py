@@ -146,14 +146,8 @@ class LogGroups(Reconciler):
     )
     WHAT = "log groups"
     INVALID = "Invalid log groups"
-
-    @classmethod
-    def unusable(cls, params: dict[str, Any]) -> str | None:
-        return (
-            None
-            if params["tier"]
-            else "tier must not be empty: it selects the log groups of this run"
-        )
+    SELECTORS = ("tier",)
+    SELECTED = "the log groups of this run"
 
     @classmethod
     def errors(cls, params: dict[str, Any]) -> list[str]:

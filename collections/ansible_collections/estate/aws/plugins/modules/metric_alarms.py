@@ -149,12 +149,8 @@ class Alarms(Reconciler):
     )
     WHAT = "alarms"
     INVALID = "Invalid alarms"
-
-    @classmethod
-    def unusable(cls, params: dict[str, Any]) -> str | None:
-        if params["prefix"] and params["tier"]:
-            return None
-        return "prefix and tier must not be empty: they select the alarms of this run"
+    SELECTORS = ("prefix", "tier")
+    SELECTED = "the alarms of this run"
 
     @classmethod
     def errors(cls, params: dict[str, Any]) -> list[str]:

@@ -114,12 +114,8 @@ class Topics(Reconciler):
     )
     WHAT = "topics"
     INVALID = "Invalid topics"
-
-    @classmethod
-    def unusable(cls, params: dict[str, Any]) -> str | None:
-        return (
-            None if params["tier"] else "tier must not be empty: it selects the topics of this run"
-        )
+    SELECTORS = ("tier",)
+    SELECTED = "the topics of this run"
 
     @classmethod
     def errors(cls, params: dict[str, Any]) -> list[str]:
