@@ -83,13 +83,13 @@ def tag_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:
 
 
 def tagged_resources(
-    tagging: Any, owner: Mapping[str, str], service: str
+    tagging: Any, owner: Mapping[str, str], *services: str
 ) -> dict[str, dict[str, str]]:
-    """ARN -> tags of every resource of SERVICE (a Resource Groups Tagging API type filter:
+    """ARN -> tags of every resource of SERVICES (Resource Groups Tagging API type filters:
     "cloudwatch", "logs", "sns", "dynamodb:table") tagged with every tag of OWNER, paginated."""
     found: dict[str, dict[str, str]] = {}
     for page in tagging.get_paginator("get_resources").paginate(
-        TagFilters=tag_filters(owner), ResourceTypeFilters=[service], ResourcesPerPage=100
+        TagFilters=tag_filters(owner), ResourceTypeFilters=list(services), ResourcesPerPage=100
     ):
         for item in page["ResourceTagMappingList"]:
             found[item["ResourceARN"]] = tag_dict(item.get("Tags"))

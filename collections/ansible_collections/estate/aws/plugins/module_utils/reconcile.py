@@ -44,11 +44,11 @@ class Reconciler:
 
     A subclass sets ARGUMENTS (its argument_spec: arguments()), WHAT (what `tags.stack` finds:
     "log groups"), optionally INVALID and errors() (the validation of the wanted resources
-    under state=present), SELECTORS (options that must not be empty as they select SELECTED,
-    "the alarms of this run") or unusable() (another refusal of the options), TIER (the owner
-    tier when the module has no `tier` option) and JOBS (the parallel calls when it has no
-    `concurrency` option); and run() -> the module's result, usually read(), a plan, apply()
-    and result().
+    under the VALIDATED states), SELECTORS (options that must not be empty as they select
+    SELECTED, "the alarms of this run") or unusable() (another refusal of the options), TIER
+    (the owner tier when the module has no `tier` option) and JOBS (the parallel calls when it
+    has no `concurrency` option); and run() -> the module's result, usually read(), a plan,
+    apply() and result().
     """
 
     ARGUMENTS: ClassVar[dict[str, Any]] = {}
@@ -56,6 +56,7 @@ class Reconciler:
     INVALID: ClassVar[str] = ""
     SELECTORS: ClassVar[tuple[str, ...]] = ()
     SELECTED: ClassVar[str] = ""
+    VALIDATED: ClassVar[tuple[str, ...]] = ("present",)
     TIER: ClassVar[str] = ""
     JOBS: ClassVar[int] = 10
 
@@ -146,7 +147,7 @@ class Reconciler:
 
     @classmethod
     def errors(cls, params: dict[str, Any]) -> list[str]:
-        """Every error of the wanted resources (checked under state=present)."""
+        """Every error of the wanted resources (checked under the VALIDATED states)."""
         return []
 
     @classmethod
@@ -160,7 +161,7 @@ class Reconciler:
         refusal = cls.unusable(module.params)
         if refusal:
             module.fail_json(msg=refusal)
-        if module.params.get("state", "present") == "present":
+        if module.params.get("state", "present") in cls.VALIDATED:
             errors = cls.errors(module.params)
             if errors:
                 module.fail_json(msg=f"{cls.INVALID}: " + "; ".join(errors), errors=errors)
