@@ -234,8 +234,8 @@ class Strict(Things):
         return None if params["tier"] else "tier must not be empty"
 
     @classmethod
-    def errors(cls, params: dict[str, Any]) -> list[str]:
-        return [f"{t} is not a thing" for t in params["things"] if not t.isalpha()]
+    def errors(cls, module: Any) -> list[str]:
+        return [f"{t} is not a thing" for t in module.params["things"] if not t.isalpha()]
 
 
 def run_main(monkeypatch: pytest.MonkeyPatch, **extra: Any) -> str | dict[str, Any]:

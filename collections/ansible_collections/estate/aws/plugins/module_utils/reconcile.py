@@ -19,6 +19,7 @@ from ansible_collections.estate.aws.plugins.module_utils.ownership import (
     stack_tags,
     tags_before,
 )
+from botocore.exceptions import BotoCoreError, ClientError
 
 Step = tuple[str, Callable[[Any], Any], Iterable[Any]]
 
@@ -88,7 +89,11 @@ class Reconciler:
         """(partition, account id), once a run: from the first of the KNOWN ARNs, else from STS
         (one call, only then)."""
         if self._account is None:
-            self._account = account_of(known(), lambda: self.module.client("sts"))
+            try:
+                self._account = account_of(known(), lambda: self.client("sts"))
+            except (BotoCoreError, ClientError) as e:
+                self.module.fail_json_aws(e, msg="Unable to identify the caller")
+                raise
         return self._account
 
     def refuse(self, msg: str, **extra: Any) -> None:
@@ -146,8 +151,9 @@ class Reconciler:
         return f"{' and '.join(cls.SELECTORS)} must not be empty: {selects} {cls.SELECTED}"
 
     @classmethod
-    def errors(cls, params: dict[str, Any]) -> list[str]:
-        """Every error of the wanted resources (checked under the VALIDATED states)."""
+    def errors(cls, module: AnsibleAWSModule) -> list[str]:
+        """Every error of the wanted resources in MODULE's options (checked under the VALIDATED
+        states)."""
         return []
 
     @classmethod
@@ -162,7 +168,7 @@ class Reconciler:
         if refusal:
             module.fail_json(msg=refusal)
         if module.params.get("state", "present") in cls.VALIDATED:
-            errors = cls.errors(module.params)
+            errors = cls.errors(module)
             if errors:
                 module.fail_json(msg=f"{cls.INVALID}: " + "; ".join(errors), errors=errors)
         module.exit_json(**cls(module).run())

@@ -185,7 +185,8 @@ class Pools(Reconciler):
     INVALID = "Invalid pools"
 
     @classmethod
-    def errors(cls, params: dict[str, Any]) -> list[str]:
+    def errors(cls, module: Any) -> list[str]:
+        params = module.params
         return pool_errors(params["pools"])
 
     def __init__(self, module: Any) -> None:

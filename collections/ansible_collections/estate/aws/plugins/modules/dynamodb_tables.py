@@ -194,7 +194,8 @@ class Tables(Reconciler):
     INVALID = "Invalid tables"
 
     @classmethod
-    def errors(cls, params: dict[str, Any]) -> list[str]:
+    def errors(cls, module: Any) -> list[str]:
+        params = module.params
         return table_errors(params["tables"], params["kms_key"])
 
     def __init__(self, module: Any) -> None:

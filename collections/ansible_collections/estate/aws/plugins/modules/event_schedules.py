@@ -170,7 +170,8 @@ class Schedules(Reconciler):
     JOBS = 8
 
     @classmethod
-    def errors(cls, params: dict[str, Any]) -> list[str]:
+    def errors(cls, module: Any) -> list[str]:
+        params = module.params
         return schedule_errors(params["schedules"], params["prefix"])
 
     def __init__(self, module: Any) -> None:

@@ -150,7 +150,8 @@ class LogGroups(Reconciler):
     SELECTED = "the log groups of this run"
 
     @classmethod
-    def errors(cls, params: dict[str, Any]) -> list[str]:
+    def errors(cls, module: Any) -> list[str]:
+        params = module.params
         errors = log_group_errors(params["log_groups"])
         encrypted = [g["name"] for g in params["log_groups"] if g.get("kms", True) is not False]
         key = params["kms_key_arn"] or ""

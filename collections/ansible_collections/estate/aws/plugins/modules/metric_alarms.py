@@ -153,7 +153,8 @@ class Alarms(Reconciler):
     SELECTED = "the alarms of this run"
 
     @classmethod
-    def errors(cls, params: dict[str, Any]) -> list[str]:
+    def errors(cls, module: Any) -> list[str]:
+        params = module.params
         return alarm_errors(params["alarms"], "alarms", params["prefix"])
 
     def __init__(self, module: Any) -> None:

@@ -118,7 +118,8 @@ class Topics(Reconciler):
     SELECTED = "the topics of this run"
 
     @classmethod
-    def errors(cls, params: dict[str, Any]) -> list[str]:
+    def errors(cls, module: Any) -> list[str]:
+        params = module.params
         errors = topic_errors(params["topics"])
         if params["topics"] and not params["kms_key"]:
             errors.append("kms_key is required: every topic is encrypted with it")

@@ -198,7 +198,8 @@ class Tenants(Reconciler):
     VALIDATED = ("present", "absent")
 
     @classmethod
-    def errors(cls, params: dict[str, Any]) -> list[str]:
+    def errors(cls, module: Any) -> list[str]:
+        params = module.params
         return tenant_errors(params["tenants"], params["queue_prefix"], params["queue_defaults"])
 
     def __init__(self, module: Any) -> None:
