@@ -24,6 +24,7 @@ def test_owner_tags_and_filters() -> None:
     assert ownership.owned_by({**owner, "env": "x"}, owner)
     assert not ownership.owned_by({**owner, "tier": "serverless"}, owner)
     assert not ownership.owned_by(None, owner)
+    assert ownership.owned_by({"stack": "s", "n": "3"}, {"n": 3})  # compared as text
     assert ownership.tag_changes({"a": "1", "b": "2"}, {"a": "1", "b": "3", "c": "4"}) == {
         "b": "3",
         "c": "4",

@@ -43,9 +43,9 @@ def tag_filters(owner: Mapping[str, str]) -> list[dict[str, Any]]:
     return [{"Key": k, "Values": [v]} for k, v in owner.items()]
 
 
-def owned_by(tags: Mapping[str, str] | None, owner: Mapping[str, str]) -> bool:
-    """Whether a resource's TAGS carry every owner tag."""
-    return all((tags or {}).get(k) == v for k, v in owner.items())
+def owned_by(tags: Mapping[str, str] | None, owner: Mapping[str, Any]) -> bool:
+    """Whether a resource's TAGS carry every tag of OWNER (its values as text)."""
+    return all((tags or {}).get(k) == str(v) for k, v in owner.items())
 
 
 def tag_changes(current: Mapping[str, str] | None, wanted: Mapping[str, str]) -> dict[str, str]:

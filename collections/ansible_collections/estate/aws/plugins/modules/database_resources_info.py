@@ -92,7 +92,7 @@ GONE_STATUSES = {"deleting", "deleted"}
 
 def carries(tags: Mapping[str, str], wanted: Mapping[str, Any]) -> bool:
     """True when TAGS hold every key of WANTED with the same value."""
-    return owned_by(tags, {key: str(value) for key, value in wanted.items()})
+    return owned_by(tags, wanted)
 
 
 def _paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
