@@ -250,8 +250,8 @@ class Distributions(Reconciler):
             if owned_by(tags, self.owner):
                 name = tags.get("Name") or summary.get("Comment", "")
                 if name in self.owned:
-                    self.module.fail_json(
-                        msg=f"Two distributions of the stack are named {name}:"
+                    self.refuse(
+                        f"Two distributions of the stack are named {name}:"
                         f" {self.owned[name]['Id']} and {summary['Id']}. Delete one by hand."
                     )
                 self.owned[name] = {**summary, "Tags": tags}
@@ -279,16 +279,16 @@ class Distributions(Reconciler):
             if name not in self.owned:
                 for summary, tags in self.unowned:
                     if summary.get("Comment") == name and tags.get("stack") in (None, self.stack):
-                        self.module.fail_json(
-                            msg=f"The distribution {summary['Id']} ({summary['DomainName']}) has"
+                        self.refuse(
+                            f"The distribution {summary['Id']} ({summary['DomainName']}) has"
                             f" the Comment {name} but is not tagged as this stack's"
                             f" ({self.owner}): tag it to adopt it, delete it, or rename"
                             " the distribution. Nothing was changed."
                         )
             oac = self.oacs.get(oac_name(self.stack, name))
             if oac and oac_owner(oac.get("Description")) != (self.stack, name):
-                self.module.fail_json(
-                    msg=f"The origin access control {oac['Name']} ({oac['Id']}) exists but was not"
+                self.refuse(
+                    f"The origin access control {oac['Name']} ({oac['Id']}) exists but was not"
                     f" made by this module for {name} of stack {self.stack} (its description is"
                     f" {oac.get('Description')!r}): delete or rename it. Nothing was changed."
                 )
@@ -310,8 +310,8 @@ class Distributions(Reconciler):
                         for s in self.wanted
                         if bucket in {o["bucket"] for o in s["origins"]}
                     )
-                    self.module.fail_json(
-                        msg=f"The origin bucket {bucket} ({region}) of {', '.join(users)} does"
+                    self.refuse(
+                        f"The origin bucket {bucket} ({region}) of {', '.join(users)} does"
                         " not exist: create it first (the storage tier). Nothing was changed."
                     )
                 self.missing_buckets.add(bucket)
@@ -434,8 +434,8 @@ class Distributions(Reconciler):
                 sources = {statement_source(s) for s in existing}
                 foreign = {a for a in sources if a in self.all_arns and a not in ours}
                 if foreign and statement is not None:
-                    self.module.fail_json(
-                        msg=f"The policy of bucket {bucket} has a statement {sid} for another"
+                    self.refuse(
+                        f"The policy of bucket {bucket} has a statement {sid} for another"
                         f" distribution ({', '.join(sorted(foreign))}): rename this distribution"
                         " or remove that statement. Nothing was changed."
                     )
@@ -560,8 +560,8 @@ class Distributions(Reconciler):
 
         timeout = self.params["wait_timeout"]
         if not wait_until(done, timeout):
-            self.module.fail_json(
-                msg=f"The distribution {name} ({distribution_id}) was not Deployed after"
+            self.refuse(
+                f"The distribution {name} ({distribution_id}) was not Deployed after"
                 f" {timeout} s (wait_timeout): re-run to finish"
             )
         return latest

@@ -225,7 +225,7 @@ class Tables(Reconciler):
         try:
             return str(self.kms.describe_key(KeyId=key)["KeyMetadata"]["Arn"])
         except is_boto3_error_code("NotFoundException"):
-            self.module.fail_json(msg=f"kms_key {key} does not exist in {self.module.region}")
+            self.refuse(f"kms_key {key} does not exist in {self.module.region}")
         except (BotoCoreError, ClientError) as e:
             self.module.fail_json_aws(e, msg=f"Unable to describe the KMS key {key}")
         raise AssertionError("unreachable")

@@ -906,7 +906,7 @@ class RestApis(Reconciler):
         try:
             self.read()
         except Refusal as e:
-            self.module.fail_json(msg=str(e))
+            self.refuse(str(e))
         for spec in self.wanted:
             self.reconcile(spec)
         self.delete_domains()

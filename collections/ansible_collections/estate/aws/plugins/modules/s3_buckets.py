@@ -335,13 +335,13 @@ class Buckets:
             changes.append(key)
             apply()
 
-        tags = tag_list({k: str(v) for k, v in spec["tags"].items()})
+        tags = {k: str(v) for k, v in spec["tags"].items()}
         current = self.read(s3.get_bucket_tagging, Bucket=name)
         current_tags = tag_dict((current or {}).get("TagSet"))
-        if current_tags != {k: str(v) for k, v in spec["tags"].items()}:
+        if current_tags != tags:
             before["tags"], after["tags"] = current_tags, spec["tags"]
             changes.append("tags")
-            self.write(s3.put_bucket_tagging, Bucket=name, Tagging={"TagSet": tags})
+            self.write(s3.put_bucket_tagging, Bucket=name, Tagging={"TagSet": tag_list(tags)})
 
         current = self.read(s3.get_bucket_ownership_controls, Bucket=name)
         wanted = {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
