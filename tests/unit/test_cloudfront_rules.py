@@ -12,6 +12,7 @@ import pytest
 from support.source import load_plugin
 
 cf = load_plugin("module_utils/cloudfront.py")
+ownership = load_plugin("module_utils/ownership.py")
 
 ARN = "arn:aws:cloudfront::123456789012:distribution/E1ABCDEF"
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
@@ -268,8 +269,8 @@ def test_origin_domains_and_buckets() -> None:
 def test_tag_changes_leave_aws_tags_alone() -> None:
     current = {"stack": "m", "tier": "old", "extra": "x", "aws:cloudformation:stack-name": "s"}
     wanted = {"stack": "m", "tier": "cdn", "Name": "web"}
-    assert cf.tag_changes(current, wanted) == ({"tier": "cdn", "Name": "web"}, ["extra"])
-    assert cf.tag_changes(wanted, wanted) == ({}, [])
+    assert ownership.tag_purge(current, wanted) == ({"tier": "cdn", "Name": "web"}, ["extra"])
+    assert ownership.tag_purge(wanted, wanted) == ({}, [])
 
 
 TLS = {

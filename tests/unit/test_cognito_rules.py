@@ -10,6 +10,7 @@ import pytest
 from support.source import load_plugin
 
 cognito = load_plugin("module_utils/cognito.py")
+ownership = load_plugin("module_utils/ownership.py")
 
 USERS = {
     "name": "mobile-production-users",
@@ -213,5 +214,5 @@ def test_provider_name_and_ownership() -> None:
         cognito.provider_name("eu-west-1", "eu-west-1_abc")
         == "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc"
     )
-    assert cognito.owned({"stack": "m", "tier": "serverless", "x": "y"}, TAGS | {"stack": "m"})
-    assert not cognito.owned({}, TAGS)
+    assert ownership.owned_by({"stack": "m", "tier": "serverless", "x": "y"}, TAGS | {"stack": "m"})
+    assert not ownership.owned_by({}, TAGS)

@@ -10,6 +10,7 @@ import pytest
 from support.source import load_plugin
 
 ddb = load_plugin("module_utils/dynamodb.py")
+ownership = load_plugin("module_utils/ownership.py")
 
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1111"
 ORDERS = {
@@ -242,8 +243,8 @@ def test_create_request_and_the_calls_after_it() -> None:
 
 def test_tags_and_ownership() -> None:
     owner = {"stack": "mobile", "managed-by": "ansible", "tier": "serverless"}
-    assert ddb.owned({**owner, "env": "x"}, owner)
-    assert not ddb.owned({"stack": "mobile", "tier": "serverless"}, owner)
-    assert ddb.tag_changes(
+    assert ownership.owned_by({**owner, "env": "x"}, owner)
+    assert not ownership.owned_by({"stack": "mobile", "tier": "serverless"}, owner)
+    assert ownership.tag_changes(
         {"stack": "mobile", "extra": "kept"}, {"stack": "mobile", "env": "p"}
     ) == {"env": "p"}

@@ -1,8 +1,8 @@
 """Pure-Python parts of the monitoring tier (module_utils/monitoring.py): the alarms derived from
 the tier's inputs (which the role's defaults map from the other tiers' outputs), the dashboard
 body, validation of alarms, thresholds, log groups and topics, the PutMetricAlarm requests and
-their comparison with DescribeAlarms, the plans of log groups and subscriptions, ownership by tags
-and the few shared reads. No AWS."""
+their comparison with DescribeAlarms, the plans of log groups and subscriptions. No AWS
+(ownership by tags: test_kernel.py)."""
 
 from __future__ import annotations
 
@@ -439,62 +439,6 @@ def test_empty_description_compares_as_none() -> None:
     request = monitoring.alarm_request({**GOOD_ALARM, "description": ""}, [])
     assert "AlarmDescription" not in request
     assert monitoring.comparable(request) == monitoring.comparable({**request, "Unit": None})
-
-
-# -- ownership -------------------------------------------------------------------------------
-def test_owner_tags_and_filters() -> None:
-    tags = {"stack": "s", "env": "prod", "managed-by": "estate"}
-    owner = monitoring.owner_tags(tags, "monitoring")
-    assert owner == {"stack": "s", "managed-by": "estate", "tier": "monitoring"}
-    serverless = monitoring.owner_tags({"stack": "s"}, "serverless")
-    assert serverless == {"stack": "s", "tier": "serverless"}
-    assert monitoring.tag_filters(owner)[0] == {"Key": "stack", "Values": ["s"]}
-    assert monitoring.owned_by({**owner, "env": "x"}, owner)
-    assert not monitoring.owned_by({**owner, "tier": "serverless"}, owner)
-    assert monitoring.tag_changes({"a": "1", "b": "2"}, {"a": "1", "b": "3", "c": "4"}) == {
-        "b": "3",
-        "c": "4",
-    }
-
-
-class FakeTagging:
-    def __init__(self, pages: list[list[dict[str, Any]]]) -> None:
-        self.pages = pages
-        self.calls: list[dict[str, Any]] = []
-
-    def get_paginator(self, name: str) -> FakeTagging:
-        assert name == "get_resources"
-        return self
-
-    def paginate(self, **kwargs: Any) -> list[dict[str, Any]]:
-        self.calls.append(kwargs)
-        return [{"ResourceTagMappingList": page} for page in self.pages]
-
-
-def test_tagged_resources_reads_every_page() -> None:
-    tagging = FakeTagging(
-        [
-            [{"ResourceARN": "arn:a", "Tags": [{"Key": "stack", "Value": "s"}]}],
-            [{"ResourceARN": "arn:b"}],
-        ]
-    )
-    found = monitoring.tagged_resources(tagging, {"stack": "s"}, "logs")
-    assert found == {"arn:a": {"stack": "s"}, "arn:b": {}}
-    assert tagging.calls[0]["ResourceTypeFilters"] == ["logs"]
-    assert tagging.calls[0]["TagFilters"] == [{"Key": "stack", "Values": ["s"]}]
-
-
-def test_account_of_uses_sts_only_when_needed() -> None:
-    def sts() -> Any:
-        raise AssertionError("STS called")
-
-    assert monitoring.account_of(["", "arn:aws-cn:sns:r:123:t"], sts) == ("aws-cn", "123")
-
-    class Sts:
-        def get_caller_identity(self) -> dict[str, str]:
-            return {"Arn": "arn:aws:iam::999:user/x"}
-
-    assert monitoring.account_of([], lambda: Sts()) == ("aws", "999")
 
 
 # -- log groups ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from support.source import load_plugin
 
 rules = load_plugin("module_utils/rest_api.py")
+ownership = load_plugin("module_utils/ownership.py")
 
 ACCOUNT = "123456789012"
 FN = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:items"
@@ -395,7 +396,7 @@ def test_domains_and_outputs() -> None:
     assert rules.api_arn("aws", "eu-west-1", "abc") == "arn:aws:apigateway:eu-west-1::/restapis/abc"
     assert rules.stage_arn("aws", "eu-west-1", "abc", "v1").endswith("/restapis/abc/stages/v1")
     assert rules.domain_arn("aws", "eu-west-1", "api.x.org").endswith("::/domainnames/api.x.org")
-    assert rules.tag_changes({"a": "1", "b": "2"}, {"a": "1", "b": "3", "c": "4"}) == {
+    assert ownership.tag_changes({"a": "1", "b": "2"}, {"a": "1", "b": "3", "c": "4"}) == {
         "b": "3",
         "c": "4",
     }

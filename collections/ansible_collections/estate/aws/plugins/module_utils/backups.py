@@ -45,11 +45,3 @@ def backups_to_prune(
             if too_old or too_many:
                 doomed.append(backup)
     return sorted(doomed, key=lambda b: (b["kind"], b["id"]))
-
-
-def tag_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:
-    return {t["Key"]: t["Value"] for t in tags or []}
-
-
-def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]

@@ -23,7 +23,14 @@ class Refusal(Exception):
 
 def client_config(jobs: int = 10) -> Config:
     """botocore's adaptive retries (backoff on throttling), a connection per parallel call
-    (botocore's default pool, 10, for a module that makes one call at a time)."""
+    (botocore's default pool, 10, for a module that makes one call at a time).
+
+    Why not amazon.aws's AWSRetry.jittered_backoff: it decorates one function and retries it in
+    the calling thread only, so JOBS threads that hit a throttle back off independently and come
+    back together. The adaptive mode retries every call of the client (paginators and waiters
+    too, no decorator to forget) and its client-side token bucket is shared by the threads of a
+    client: once one call is throttled, every parallel call of the run slows down to the rate
+    the API takes, which is what a bulk run of hundreds of calls needs."""
     return Config(retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=jobs)
 
 

@@ -464,16 +464,6 @@ def origin_buckets(config: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
-# -- tags ------------------------------------------------------------------------------------
-def tag_changes(
-    current: Mapping[str, str], wanted: Mapping[str, str]
-) -> tuple[dict[str, str], list[str]]:
-    """(tags to set, keys to remove) that turn CURRENT into WANTED (aws: tags are AWS's)."""
-    to_set = {k: v for k, v in wanted.items() if current.get(k) != v}
-    to_remove = sorted(k for k in current if k not in wanted and not k.startswith("aws:"))
-    return to_set, to_remove
-
-
 # -- bucket policy ---------------------------------------------------------------------------
 def statement_sid(name: str) -> str:
     return SID_PREFIX + re.sub(r"[^A-Za-z0-9]", "", name)

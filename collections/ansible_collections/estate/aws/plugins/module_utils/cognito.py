@@ -416,8 +416,3 @@ def client_changes(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> dic
 def provider_name(region: str, pool_id: str) -> str:
     """The pool's identity provider name (what an identity pool or API authorizer names)."""
     return f"cognito-idp.{region}.amazonaws.com/{pool_id}"
-
-
-def owned(tags: Mapping[str, str], owner: Mapping[str, str]) -> bool:
-    """Whether a resource's TAGS carry every owner tag (stack, managed-by, tier)."""
-    return all(tags.get(k) == v for k, v in owner.items())

@@ -320,13 +320,3 @@ def update_calls(
         if wanted["ttl_attribute"]:
             calls.append(_ttl(wanted["ttl_attribute"], True))
     return calls
-
-
-def tag_changes(current: Mapping[str, str], wanted: Mapping[str, str]) -> dict[str, str]:
-    """The wanted tags whose value differs (tags the module does not set are left alone)."""
-    return {k: v for k, v in wanted.items() if current.get(k) != v}
-
-
-def owned(tags: Mapping[str, str], owner: Mapping[str, str]) -> bool:
-    """Whether a resource's TAGS carry every owner tag (stack, managed-by, tier)."""
-    return all(tags.get(k) == v for k, v in owner.items())

@@ -5,16 +5,14 @@
 ``estate.aws.monitoring_*`` filters (which derive the alarms and the dashboard from the resources
 the tier is given, SOURCE_KINDS, and validate the tier's data before any AWS call): validation,
 the alarms of a stack, PutMetricAlarm requests and their comparison with DescribeAlarms, the plans
-of log groups and topics, ownership by tags. Only the stdlib is used."""
+of log groups and topics (ownership by tags: ownership.py). Only the stdlib is used.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
-
-TIER_KEY = "tier"
-OWNER_KEYS = ("stack", "managed-by", TIER_KEY)
 
 # CloudWatch (PutMetricAlarm) rules.
 STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
@@ -110,28 +108,6 @@ KMS_KEY_ARN_RE = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0
 TOPIC_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 PROTOCOLS = ("email", "email-json", "sms", "sqs", "lambda", "https", "http", "firehose")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-# -- ownership -------------------------------------------------------------------------------
-def owner_tags(tags: Mapping[str, Any], tier: str) -> dict[str, str]:
-    """The tags that select a tier's resources of one stack: stack, managed-by (when given)
-    and tier."""
-    merged = {**{k: str(v) for k, v in tags.items()}, TIER_KEY: tier}
-    return {k: merged[k] for k in OWNER_KEYS if merged.get(k)}
-
-
-def tag_filters(owner: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Resource Groups Tagging API TagFilters of OWNER (every key must match)."""
-    return [{"Key": k, "Values": [v]} for k, v in owner.items()]
-
-
-def owned_by(tags: Mapping[str, str], owner: Mapping[str, str]) -> bool:
-    return all(tags.get(k) == v for k, v in owner.items())
-
-
-def tag_changes(current: Mapping[str, str], wanted: Mapping[str, str]) -> dict[str, str]:
-    """The wanted tags whose value differs (other tags are left alone)."""
-    return {k: v for k, v in wanted.items() if current.get(k) != v}
 
 
 def batches(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -805,29 +781,3 @@ def monitoring_errors(spec: Mapping[str, Any]) -> list[str]:
             if len(n) > 255
         ]
     return errors
-
-
-# -- reads shared by the modules (CLIENTs are boto3 clients) ---------------------------------
-def tagged_resources(
-    tagging: Any, owner: Mapping[str, str], service: str
-) -> dict[str, dict[str, str]]:
-    """ARN -> tags of every resource of SERVICE (a Resource Groups Tagging API type filter:
-    "cloudwatch", "logs", "sns") tagged with every tag of OWNER, paginated."""
-    found: dict[str, dict[str, str]] = {}
-    for page in tagging.get_paginator("get_resources").paginate(
-        TagFilters=tag_filters(owner), ResourceTypeFilters=[service], ResourcesPerPage=100
-    ):
-        for item in page["ResourceTagMappingList"]:
-            found[item["ResourceARN"]] = {t["Key"]: t["Value"] for t in item.get("Tags", [])}
-    return found
-
-
-def account_of(arns: Iterable[str], sts: Callable[[], Any]) -> tuple[str, str]:
-    """(partition, account id) from the first ARN of ARNS, else from STS (STS: a function that
-    returns a client, called only when needed)."""
-    for arn in arns:
-        parts = arn.split(":")
-        if len(parts) > 4 and parts[4]:
-            return parts[1], parts[4]
-    caller = sts().get_caller_identity()["Arn"].split(":")
-    return caller[1], caller[4]

@@ -699,7 +699,3 @@ def route_lines(methods: Mapping[tuple[str, str], Mapping[str, Any]]) -> list[st
         f" ({m['authorizationType']})"
         for (path, method), m in sorted(methods.items())
     ]
-
-
-def tag_changes(current: Mapping[str, str] | None, wanted: Mapping[str, str]) -> dict[str, str]:
-    return {k: v for k, v in wanted.items() if (current or {}).get(k) != v}

@@ -70,6 +70,7 @@ certificate:
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.estate.aws.plugins.module_utils.ownership import tag_dict
 
 GONE = ("FAILED", "REVOKED", "EXPIRED", "VALIDATION_TIMED_OUT")
 
@@ -79,10 +80,7 @@ def find(client: Any, name_tag: str) -> dict[str, Any] | None:
     for page in paginator.paginate():
         for summary in page["CertificateSummaryList"]:
             arn = summary["CertificateArn"]
-            tags = {
-                t["Key"]: t["Value"]
-                for t in client.list_tags_for_certificate(CertificateArn=arn)["Tags"]
-            }
+            tags = tag_dict(client.list_tags_for_certificate(CertificateArn=arn)["Tags"])
             if tags.get("Name") != name_tag:
                 continue
             cert = client.describe_certificate(CertificateArn=arn)["Certificate"]

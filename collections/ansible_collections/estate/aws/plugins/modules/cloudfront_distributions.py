@@ -135,11 +135,9 @@ changes:
 
 import json
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.estate.aws.plugins.module_utils.bulk import client_config, parallel
 from ansible_collections.estate.aws.plugins.module_utils.cloudfront import (
     HOSTED_ZONE_ID,
     distribution_config,
@@ -155,31 +153,53 @@ from ansible_collections.estate.aws.plugins.module_utils.cloudfront import (
     statement_sid,
     statement_source,
     statements,
-    tag_changes,
     view_changes,
     wait_until,
     with_defaults,
 )
+from ansible_collections.estate.aws.plugins.module_utils.ownership import (
+    owned_by,
+    tag_purge,
+    tags_before,
+)
+from ansible_collections.estate.aws.plugins.module_utils.reconcile import Reconciler, arguments
 from botocore.exceptions import BotoCoreError, ClientError
 
 NEW = "(new)"
-JOBS = 8
 
 
-class Distributions:
+class Distributions(Reconciler):
     """One reconciliation: read, refuse what must not be touched, plan, apply."""
 
-    def __init__(self, module: AnsibleAWSModule) -> None:
-        self.module = module
+    ARGUMENTS: ClassVar[dict[str, Any]] = arguments(
+        "cdn",
+        distributions={"type": "list", "elements": "dict", "default": []},
+        wait={"type": "bool", "default": False},
+        wait_timeout={"type": "int", "default": 1800},
+    )
+    WHAT = "distributions"
+    INVALID = "Invalid distributions"
+    JOBS = 8
+
+    @classmethod
+    def unusable(cls, params: dict[str, Any]) -> str | None:
+        if params["tier"]:
+            return None
+        return "tier must not be empty: the stack's distributions are found by it"
+
+    @classmethod
+    def errors(cls, module: Any) -> list[str]:
         params = module.params
-        self.config = client_config(JOBS)
-        self.cloudfront = module.client("cloudfront", config=self.config, region="us-east-1")
+        return distribution_errors(params["distributions"], str(params["tags"]["stack"]))
+
+    def __init__(self, module: Any) -> None:
+        super().__init__(module)
+        self.cloudfront = self.client("cloudfront", region="us-east-1")
         self.s3_clients: dict[str, Any] = {}
-        self.stack = params["tags"]["stack"]
-        self.tags = {**params["tags"], "tier": params["tier"]}
-        absent = params["state"] == "absent"
-        self.wanted = [] if absent else [with_defaults(d) for d in params["distributions"]]
-        self.purge = params["purge"] or absent
+        self.stack = self.params["tags"]["stack"]
+        self.wanted = (
+            [] if self.absent else [with_defaults(d) for d in self.params["distributions"]]
+        )
         self.changes: dict[str, list[str]] = {
             k: []
             for k in (
@@ -192,8 +212,6 @@ class Distributions:
                 "bucket_policies_updated",
             )
         }
-        self.before: dict[str, Any] = {}
-        self.after: dict[str, Any] = {}
 
     # -- helpers -----------------------------------------------------------------------------
     def call(self, what: str, func: Any, **kwargs: Any) -> Any:
@@ -204,15 +222,11 @@ class Distributions:
 
     def s3(self, region: str) -> Any:
         if region not in self.s3_clients:
-            self.s3_clients[region] = self.module.client("s3", config=self.config, region=region)
+            self.s3_clients[region] = self.client("s3", region=region)
         return self.s3_clients[region]
 
-    def owner_tags(self) -> dict[str, str]:
-        keys = ("stack", "managed-by", "tier")
-        return {k: str(self.tags[k]) for k in keys if k in self.tags}
-
     def wanted_tags(self, name: str) -> dict[str, str]:
-        return {**{k: str(v) for k, v in self.tags.items()}, "Name": name}
+        return {**self.tags, "Name": name}
 
     # -- read --------------------------------------------------------------------------------
     def read(self) -> None:
@@ -229,16 +243,15 @@ class Distributions:
             return {t["Key"]: t.get("Value", "") for t in items.get("Items") or []}
 
         arns = [s["ARN"] for s in summaries]
-        all_tags = parallel(self.module, "read the tags of", tags_of, arns, JOBS)
-        owner = self.owner_tags()
+        all_tags = self.parallel("read the tags of", tags_of, arns)
         self.owned: dict[str, dict[str, Any]] = {}
         self.unowned: list[tuple[dict[str, Any], dict[str, str]]] = []
         for summary, tags in zip(summaries, all_tags, strict=True):
-            if all(tags.get(k) == v for k, v in owner.items()):
+            if owned_by(tags, self.owner):
                 name = tags.get("Name") or summary.get("Comment", "")
                 if name in self.owned:
-                    self.module.fail_json(
-                        msg=f"Two distributions of the stack are named {name}:"
+                    self.refuse(
+                        f"Two distributions of the stack are named {name}:"
                         f" {self.owned[name]['Id']} and {summary['Id']}. Delete one by hand."
                     )
                 self.owned[name] = {**summary, "Tags": tags}
@@ -266,16 +279,16 @@ class Distributions:
             if name not in self.owned:
                 for summary, tags in self.unowned:
                     if summary.get("Comment") == name and tags.get("stack") in (None, self.stack):
-                        self.module.fail_json(
-                            msg=f"The distribution {summary['Id']} ({summary['DomainName']}) has"
+                        self.refuse(
+                            f"The distribution {summary['Id']} ({summary['DomainName']}) has"
                             f" the Comment {name} but is not tagged as this stack's"
-                            f" ({self.owner_tags()}): tag it to adopt it, delete it, or rename"
+                            f" ({self.owner}): tag it to adopt it, delete it, or rename"
                             " the distribution. Nothing was changed."
                         )
             oac = self.oacs.get(oac_name(self.stack, name))
             if oac and oac_owner(oac.get("Description")) != (self.stack, name):
-                self.module.fail_json(
-                    msg=f"The origin access control {oac['Name']} ({oac['Id']}) exists but was not"
+                self.refuse(
+                    f"The origin access control {oac['Name']} ({oac['Id']}) exists but was not"
                     f" made by this module for {name} of stack {self.stack} (its description is"
                     f" {oac.get('Description')!r}): delete or rename it. Nothing was changed."
                 )
@@ -297,8 +310,8 @@ class Distributions:
                         for s in self.wanted
                         if bucket in {o["bucket"] for o in s["origins"]}
                     )
-                    self.module.fail_json(
-                        msg=f"The origin bucket {bucket} ({region}) of {', '.join(users)} does"
+                    self.refuse(
+                        f"The origin bucket {bucket} ({region}) of {', '.join(users)} does"
                         " not exist: create it first (the storage tier). Nothing was changed."
                     )
                 self.missing_buckets.add(bucket)
@@ -353,9 +366,9 @@ class Distributions:
                 spec, oac_id, current["Config"]["CallerReference"], current["Config"]
             )
             before, after = view_changes(managed_view(current["Config"]), managed_view(config))
-            to_set, to_remove = tag_changes(current["Tags"], self.wanted_tags(name))
+            to_set, to_remove = tag_purge(current["Tags"], self.wanted_tags(name))
             if to_set or to_remove:
-                before["tags"] = {k: current["Tags"].get(k) for k in [*to_set, *to_remove]}
+                before["tags"] = tags_before(current["Tags"], [*to_set, *to_remove], None)
                 after["tags"] = {**to_set, **{k: None for k in to_remove}}
             if after:
                 self.updates.append((spec, to_set, to_remove))
@@ -421,8 +434,8 @@ class Distributions:
                 sources = {statement_source(s) for s in existing}
                 foreign = {a for a in sources if a in self.all_arns and a not in ours}
                 if foreign and statement is not None:
-                    self.module.fail_json(
-                        msg=f"The policy of bucket {bucket} has a statement {sid} for another"
+                    self.refuse(
+                        f"The policy of bucket {bucket} has a statement {sid} for another"
                         f" distribution ({', '.join(sorted(foreign))}): rename this distribution"
                         " or remove that statement. Nothing was changed."
                     )
@@ -545,10 +558,10 @@ class Distributions:
             )
             return bool(latest["Distribution"]["Status"] == "Deployed")
 
-        timeout = self.module.params["wait_timeout"]
+        timeout = self.params["wait_timeout"]
         if not wait_until(done, timeout):
-            self.module.fail_json(
-                msg=f"The distribution {name} ({distribution_id}) was not Deployed after"
+            self.refuse(
+                f"The distribution {name} ({distribution_id}) was not Deployed after"
                 f" {timeout} s (wait_timeout): re-run to finish"
             )
         return latest
@@ -618,18 +631,11 @@ class Distributions:
             for spec in self.wanted:
                 name = spec["name"]
                 distribution = done.get(name) or self.owned[name]
-                if self.module.params["wait"] and name in done:
+                if self.params["wait"] and name in done:
                     distribution = self.deployed(name, distribution["Id"])["Distribution"]
                 oac_id = self.oacs[oac_name(self.stack, name)]["Id"]
                 outputs[name] = self.output(distribution, oac_id)
-        result: dict[str, Any] = {
-            "changed": changed,
-            "distributions": outputs,
-            "changes": {k: v for k, v in self.changes.items() if v},
-        }
-        if self.module._diff and changed:
-            result["diff"] = {"before": self.before, "after": self.after}
-        return result
+        return self.result(changed, self.changes, distributions=outputs)
 
     @staticmethod
     def output(distribution: dict[str, Any] | None, oac_id: str) -> dict[str, Any]:
@@ -645,28 +651,7 @@ class Distributions:
 
 
 def main() -> None:
-    module = AnsibleAWSModule(
-        argument_spec={
-            "distributions": {"type": "list", "elements": "dict", "default": []},
-            "tags": {"type": "dict", "required": True},
-            "tier": {"type": "str", "default": "cdn"},
-            "purge": {"type": "bool", "default": True},
-            "wait": {"type": "bool", "default": False},
-            "wait_timeout": {"type": "int", "default": 1800},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        },
-        supports_check_mode=True,
-    )
-    stack = module.params["tags"].get("stack")
-    if not stack:
-        module.fail_json(msg="tags.stack is required: the stack's distributions are found by it")
-    if not module.params["tier"]:
-        module.fail_json(msg="tier must not be empty: the stack's distributions are found by it")
-    if module.params["state"] == "present":
-        errors = distribution_errors(module.params["distributions"], str(stack))
-        if errors:
-            module.fail_json(msg="Invalid distributions: " + "; ".join(errors), errors=errors)
-    module.exit_json(**Distributions(module).run())
+    Distributions.main()
 
 
 if __name__ == "__main__":

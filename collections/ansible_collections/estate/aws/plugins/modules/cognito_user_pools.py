@@ -146,16 +146,10 @@ changes:
   type: dict
 """
 
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, ClassVar
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.estate.aws.plugins.module_utils.bulk import (
-    Refusal,
-    client_config,
-    parallel,
-)
+from ansible_collections.estate.aws.plugins.module_utils.bulk import Refusal
 from ansible_collections.estate.aws.plugins.module_utils.cognito import (
     CLIENT_CREATION_ONLY,
     client_changes,
@@ -165,37 +159,43 @@ from ansible_collections.estate.aws.plugins.module_utils.cognito import (
     current_settings,
     mfa_request,
     normalise_pool,
-    owned,
     pool_errors,
     pool_overrides,
     provider_name,
     update_pool_request,
     wanted_settings,
 )
+from ansible_collections.estate.aws.plugins.module_utils.ownership import owned_by
+from ansible_collections.estate.aws.plugins.module_utils.reconcile import Reconciler, arguments
 from botocore.exceptions import BotoCoreError, ClientError
 
-T = TypeVar("T")
-R = TypeVar("R")
 PAGE = 60  # ListUserPools and ListUserPoolClients take at most 60 a page
 
 
-class Pools:
+class Pools(Reconciler):
     """One reconciliation: read, check, plan, apply (unless in check mode)."""
 
-    def __init__(self, module: AnsibleAWSModule) -> None:
-        self.module = module
+    ARGUMENTS: ClassVar[dict[str, Any]] = arguments(
+        "serverless",
+        8,
+        pools={"type": "list", "elements": "dict", "default": []},
+        allow_delete_nonempty={"type": "bool", "default": False},
+    )
+    WHAT = "user pools"
+    INVALID = "Invalid pools"
+
+    @classmethod
+    def errors(cls, module: Any) -> list[str]:
         params = module.params
-        self.jobs = max(1, params["concurrency"])
-        config = client_config(self.jobs)
-        self.idp = module.client("cognito-idp", config=config)
+        return pool_errors(params["pools"])
+
+    def __init__(self, module: Any) -> None:
+        super().__init__(module)
+        self.idp = self.client("cognito-idp")
         self.update_members = set(
             self.idp.meta.service_model.operation_model("UpdateUserPool").input_shape.members
         )
-        self.tags = {**params["tags"], "tier": params["tier"]}
-        self.owner = {k: self.tags[k] for k in ("stack", "managed-by", "tier") if k in self.tags}
-        present = params["state"] == "present"
-        self.wanted = [normalise_pool(p) for p in params["pools"]] if present else []
-        self.purge = params["purge"] or not present
+        self.wanted = [] if self.absent else [normalise_pool(p) for p in self.params["pools"]]
         self.changes: dict[str, list[str]] = {
             k: []
             for k in (
@@ -209,12 +209,6 @@ class Pools:
         self.deleted: list[str] = []
         self.created_clients: dict[str, dict[str, dict[str, Any]]] = {}
         self.new_client_ids: dict[str, str] = {}
-        self.diff_before: dict[str, Any] = {}
-        self.diff_after: dict[str, Any] = {}
-
-    # -- helpers -----------------------------------------------------------------------------
-    def parallel(self, what: str, func: Callable[[T], R], items: Iterable[T]) -> list[R]:
-        return parallel(self.module, what, func, items, self.jobs)
 
     # -- read --------------------------------------------------------------------------------
     def read(self) -> None:
@@ -231,20 +225,20 @@ class Pools:
         wanted = {p["name"] for p in self.wanted}
         for pool in described:
             name = pool["Name"]
-            if not owned(pool.get("UserPoolTags") or {}, self.owner):
+            if not owned_by(pool.get("UserPoolTags"), self.owner):
                 if name in wanted:
                     foreign.append(f"{name} ({pool['Id']})")
                 continue
             if name in self.owned:
-                self.module.fail_json(
-                    msg=f"Two user pools named {name} are tagged as this stack's"
+                self.refuse(
+                    f"Two user pools named {name} are tagged as this stack's"
                     f" ({self.owned[name]['Id']}, {pool['Id']}): delete the one not in use."
                     " Nothing was changed."
                 )
             self.owned[name] = pool
         if foreign:
-            self.module.fail_json(
-                msg=f"Refusing to adopt the user pool(s) {', '.join(sorted(foreign))}: they exist"
+            self.refuse(
+                f"Refusing to adopt the user pool(s) {', '.join(sorted(foreign))}: they exist"
                 f" but are not tagged as this stack's ({self.owner}). Rename the wanted pool, or"
                 " tag the existing one if it really belongs to the stack. Nothing was changed."
             )
@@ -316,7 +310,7 @@ class Pools:
                 self.changes["clients_created"].extend(
                     f"{name}/{c['name']}" for c in pool["clients"]
                 )
-                self.diff_after[name] = {
+                self.after[name] = {
                     **wanted,
                     "clients": {c["name"]: client_request(c) for c in pool["clients"]},
                 }
@@ -333,10 +327,10 @@ class Pools:
                 self.changes["pools_updated"].append(name)
             errors.extend(self._plan_clients(pool, clients, client_plans, before, after))
             if before or after:
-                self.diff_before[name], self.diff_after[name] = before, after
+                self.before[name], self.after[name] = before, after
         if errors:
-            self.module.fail_json(msg=" ".join(errors) + " Nothing was changed.", errors=errors)
-        if doomed and not self.module.params["allow_delete_nonempty"]:
+            self.refuse(" ".join(errors) + " Nothing was changed.", errors=errors)
+        if doomed and not self.params["allow_delete_nonempty"]:
             ids = [self.owned[n]["Id"] for n in doomed]
             holding = [
                 n
@@ -346,28 +340,28 @@ class Pools:
                 if full
             ]
             if holding:
-                self.module.fail_json(
-                    msg=f"Refusing to delete user pools that have users: {', '.join(holding)}."
+                self.refuse(
+                    f"Refusing to delete user pools that have users: {', '.join(holding)}."
                     " Keep them in pools, or set allow_delete_nonempty to delete them with their"
                     " users. Nothing was changed."
                 )
-        for name in doomed:
-            self.diff_before[name], self.diff_after[name] = "present", "deleted"
+        self.diff_deleted(doomed)
         self.deleted = doomed
-        if not self.module.check_mode:
-            self.parallel(
+        self.apply(
+            (
                 "create the user pool",
                 self._create_pool,
                 [p[1] for p in pool_plans if p[0] == "create"],
-            )
-            self.parallel(
+            ),
+            (
                 "update the user pool",
                 self._update_pool,
                 [p[1] for p in pool_plans if p[0] == "update"],
-            )
-            self.parallel("reconcile the app client", self._apply_client, client_plans)
-            self.parallel("delete the user pool", self._delete_pool, doomed)
-        return self.result(state)
+            ),
+            ("reconcile the app client", self._apply_client, client_plans),
+            ("delete the user pool", self._delete_pool, doomed),
+        )
+        return self.outputs(state)
 
     def _plan_clients(
         self,
@@ -485,7 +479,7 @@ class Pools:
             pass
 
     # -- result ------------------------------------------------------------------------------
-    def result(
+    def outputs(
         self, state: dict[str, tuple[dict[str, Any], dict[str, dict[str, Any]]]]
     ) -> dict[str, Any]:
         pools: dict[str, Any] = {}
@@ -516,37 +510,11 @@ class Pools:
                 "clients": clients,
             }
         changed = any(self.changes.values()) or bool(self.deleted)
-        result = {
-            "changed": changed,
-            "pools": pools,
-            "deleted": self.deleted,
-            "changes": {k: v for k, v in self.changes.items() if v},
-        }
-        if self.module._diff and changed:
-            result["diff"] = {"before": self.diff_before, "after": self.diff_after}
-        return result
+        return self.result(changed, self.changes, pools=pools, deleted=self.deleted)
 
 
 def main() -> None:
-    module = AnsibleAWSModule(
-        argument_spec={
-            "pools": {"type": "list", "elements": "dict", "default": []},
-            "tags": {"type": "dict", "required": True},
-            "tier": {"type": "str", "default": "serverless"},
-            "purge": {"type": "bool", "default": True},
-            "allow_delete_nonempty": {"type": "bool", "default": False},
-            "concurrency": {"type": "int", "default": 8},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        },
-        supports_check_mode=True,
-    )
-    if not module.params["tags"].get("stack"):
-        module.fail_json(msg="tags.stack is required: the stack's user pools are found by it")
-    if module.params["state"] == "present":
-        errors = pool_errors(module.params["pools"])
-        if errors:
-            module.fail_json(msg="Invalid pools: " + "; ".join(errors), errors=errors)
-    module.exit_json(**Pools(module).run())
+    Pools.main()
 
 
 if __name__ == "__main__":

@@ -85,17 +85,14 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.estate.aws.plugins.module_utils.ownership import owned_by, tag_dict
 
 GONE_STATUSES = {"deleting", "deleted"}
 
 
-def carries(tags: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
+def carries(tags: Mapping[str, str], wanted: Mapping[str, Any]) -> bool:
     """True when TAGS hold every key of WANTED with the same value."""
-    return all(tags.get(key) == str(value) for key, value in wanted.items())
-
-
-def tag_dict(tag_list: list[dict[str, str]] | None) -> dict[str, str]:
-    return {t["Key"]: t["Value"] for t in tag_list or []}
+    return owned_by(tags, wanted)
 
 
 def _paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:

@@ -151,15 +151,9 @@ updated:
   elements: str
 """
 
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, ClassVar
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.estate.aws.plugins.module_utils.bulk import (
-    client_config,
-    parallel,
-)
 from ansible_collections.estate.aws.plugins.module_utils.dynamodb import (
     after_create_calls,
     changed_fields,
@@ -167,45 +161,54 @@ from ansible_collections.estate.aws.plugins.module_utils.dynamodb import (
     current_settings,
     key_schema_errors,
     normalise,
-    owned,
     table_errors,
-    tag_changes,
     update_calls,
     wanted_settings,
 )
+from ansible_collections.estate.aws.plugins.module_utils.ownership import (
+    owned_by,
+    tag_changes,
+    tag_dict,
+    tag_list,
+    tagged_resources,
+)
+from ansible_collections.estate.aws.plugins.module_utils.reconcile import Reconciler, arguments
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
-T = TypeVar("T")
-R = TypeVar("R")
 WAIT_DELAY = 5
 
 
-class Tables:
+class Tables(Reconciler):
     """One reconciliation: read, check, plan, apply (unless in check mode)."""
 
-    def __init__(self, module: AnsibleAWSModule) -> None:
-        self.module = module
+    ARGUMENTS: ClassVar[dict[str, Any]] = arguments(
+        "serverless",
+        8,
+        tables={"type": "list", "elements": "dict", "default": []},
+        kms_key={"type": "str"},
+        allow_delete_nonempty={"type": "bool", "default": False},
+        wait={"type": "bool", "default": True},
+        wait_timeout={"type": "int", "default": 600},
+    )
+    WHAT = "tables"
+    INVALID = "Invalid tables"
+
+    @classmethod
+    def errors(cls, module: Any) -> list[str]:
         params = module.params
-        self.jobs = max(1, params["concurrency"])
-        config = client_config(self.jobs)
-        self.ddb = module.client("dynamodb", config=config)
-        self.tagging = module.client("resourcegroupstaggingapi", config=config)
-        self.kms = module.client("kms", config=config)
-        self.tags = {**params["tags"], "tier": params["tier"]}
-        self.owner = {k: self.tags[k] for k in ("stack", "managed-by", "tier") if k in self.tags}
-        present = params["state"] == "present"
-        self.wanted = [normalise(t) for t in params["tables"]] if present else []
-        self.purge = params["purge"] or not present
-        self.diff_before: dict[str, Any] = {}
-        self.diff_after: dict[str, Any] = {}
+        return table_errors(params["tables"], params["kms_key"])
+
+    def __init__(self, module: Any) -> None:
+        super().__init__(module)
+        self.ddb = self.client("dynamodb")
+        self.tagging = self.client("resourcegroupstaggingapi")
+        self.kms = self.client("kms")
+        self.wanted = [] if self.absent else [normalise(t) for t in self.params["tables"]]
         self.created: list[str] = []
         self.updated: list[str] = []
         self.deleted: list[str] = []
 
     # -- helpers -----------------------------------------------------------------------------
-    def parallel(self, what: str, func: Callable[[T], R], items: Iterable[T]) -> list[R]:
-        return parallel(self.module, what, func, items, self.jobs)
-
     def wait_for(self, name: str, waiter: str = "table_exists") -> None:
         delay = WAIT_DELAY
         attempts = max(1, self.module.params["wait_timeout"] // delay)
@@ -222,7 +225,7 @@ class Tables:
         try:
             return str(self.kms.describe_key(KeyId=key)["KeyMetadata"]["Arn"])
         except is_boto3_error_code("NotFoundException"):
-            self.module.fail_json(msg=f"kms_key {key} does not exist in {self.module.region}")
+            self.refuse(f"kms_key {key} does not exist in {self.module.region}")
         except (BotoCoreError, ClientError) as e:
             self.module.fail_json_aws(e, msg=f"Unable to describe the KMS key {key}")
         raise AssertionError("unreachable")
@@ -232,16 +235,9 @@ class Tables:
         self.owned: dict[str, dict[str, str]] = {}
         self.arns: dict[str, str] = {}
         try:
-            pages = self.tagging.get_paginator("get_resources").paginate(
-                TagFilters=[{"Key": k, "Values": [v]} for k, v in self.owner.items()],
-                ResourceTypeFilters=["dynamodb:table"],
-                ResourcesPerPage=100,
-            )
-            for page in pages:
-                for item in page["ResourceTagMappingList"]:
-                    name = item["ResourceARN"].split(":table/", 1)[1]
-                    self.owned[name] = {t["Key"]: t["Value"] for t in item.get("Tags", [])}
-                    self.arns[name] = item["ResourceARN"]
+            for arn, tags in tagged_resources(self.tagging, self.owner, "dynamodb:table").items():
+                name = arn.split(":table/", 1)[1]
+                self.owned[name], self.arns[name] = tags, arn
         except (BotoCoreError, ClientError) as e:
             self.module.fail_json_aws(e, msg="Unable to list the stack's DynamoDB tables")
         # A table just created may be missing from the tagging listing: its own tags decide.
@@ -253,13 +249,13 @@ class Tables:
             if found is None:
                 continue
             arn, tags = found
-            if not owned(tags, self.owner):
+            if not owned_by(tags, self.owner):
                 foreign.append(name)
             else:
                 self.owned[name], self.arns[name] = tags, arn
         if foreign:
-            self.module.fail_json(
-                msg=f"Refusing to adopt the DynamoDB table(s) {', '.join(foreign)}: they exist but"
+            self.refuse(
+                f"Refusing to adopt the DynamoDB table(s) {', '.join(foreign)}: they exist but"
                 f" are not tagged as this stack's ({self.owner}). Rename the wanted table, or tag"
                 " the existing one if it really belongs to the stack. Nothing was changed."
             )
@@ -271,7 +267,7 @@ class Tables:
             return None
         tags: dict[str, str] = {}
         for page in self.ddb.get_paginator("list_tags_of_resource").paginate(ResourceArn=arn):
-            tags.update({t["Key"]: t["Value"] for t in page.get("Tags", [])})
+            tags.update(tag_dict(page.get("Tags")))
         return arn, tags
 
     def _describe(self, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -306,9 +302,9 @@ class Tables:
             )
         ]
         if errors:
-            self.module.fail_json(msg=" ".join(errors) + " Nothing was changed.", errors=errors)
+            self.refuse(" ".join(errors) + " Nothing was changed.", errors=errors)
         doomed = sorted(set(self.owned) - set(wanted_names)) if self.purge else []
-        if doomed and not self.module.params["allow_delete_nonempty"]:
+        if doomed and not self.params["allow_delete_nonempty"]:
             holding = [
                 n
                 for n, full in zip(
@@ -317,8 +313,8 @@ class Tables:
                 if full
             ]
             if holding:
-                self.module.fail_json(
-                    msg=f"Refusing to delete DynamoDB tables that hold items: {', '.join(holding)}."
+                self.refuse(
+                    f"Refusing to delete DynamoDB tables that hold items: {', '.join(holding)}."
                     " Empty them, keep them in tables, or set allow_delete_nonempty to delete them"
                     " with their data. Nothing was changed."
                 )
@@ -326,37 +322,28 @@ class Tables:
         for table in self.wanted:
             name = table["name"]
             after = wanted_settings(table, kms_arn)
-            wanted_tags = {**self.tags}
             if name not in described:
                 creates.append(table)
-                self.diff_after[name] = {**after, "tags": wanted_tags}
+                self.after[name] = {**after, "tags": self.tags}
                 continue
             before = described[name][1]
             fields = changed_fields(after, before)
-            new_tags = tag_changes(self.owned[name], wanted_tags)
+            new_tags = tag_changes(self.owned[name], self.tags)
             if fields or new_tags:
                 updates.append((name, update_calls(after, before), new_tags))
-                self.diff_before[name] = {
-                    **{f: before[f] for f in fields},
-                    **(
-                        {"tags": {k: self.owned[name].get(k) for k in new_tags}} if new_tags else {}
-                    ),
-                }
-                self.diff_after[name] = {
-                    **{f: after[f] for f in fields},
-                    **({"tags": new_tags} if new_tags else {}),
-                }
-        for name in doomed:
-            self.diff_before[name] = "present"
-            self.diff_after[name] = "deleted"
+                self.before[name] = {f: before[f] for f in fields}
+                self.after[name] = {f: after[f] for f in fields}
+                self.diff_retag(name, self.owned[name], new_tags, missing=None)
+        self.diff_deleted(doomed)
         self.created = [t["name"] for t in creates]
         self.updated = [u[0] for u in updates]
         self.deleted = doomed
-        if not self.module.check_mode:
-            self.parallel("create the table", lambda t: self._create(t, kms_arn), creates)
-            self.parallel("update the table", self._update, updates)
-            self.parallel("delete the table", self._delete, doomed)
-        return self.result(described)
+        self.apply(
+            ("create the table", lambda t: self._create(t, kms_arn), creates),
+            ("update the table", self._update, updates),
+            ("delete the table", self._delete, doomed),
+        )
+        return self.outputs(described)
 
     def _create(self, table: dict[str, Any], kms_arn: str) -> None:
         name = table["name"]
@@ -364,23 +351,20 @@ class Tables:
         calls = after_create_calls(table)
         if calls or self.module.params["wait"]:
             self.wait_for(name)
-        for method, arguments in calls:
-            getattr(self.ddb, method)(TableName=name, **arguments)
+        for method, kwargs in calls:
+            getattr(self.ddb, method)(TableName=name, **kwargs)
 
     def _update(self, item: tuple[str, list[tuple[str, dict[str, Any]]], dict[str, str]]) -> None:
         name, calls, new_tags = item
         table_updates = 0
-        for method, arguments in calls:
+        for method, kwargs in calls:
             if method == "update_table":
                 if table_updates:
                     self.wait_for(name)
                 table_updates += 1
-            getattr(self.ddb, method)(TableName=name, **arguments)
+            getattr(self.ddb, method)(TableName=name, **kwargs)
         if new_tags:
-            self.ddb.tag_resource(
-                ResourceArn=self.arns[name],
-                Tags=[{"Key": k, "Value": v} for k, v in sorted(new_tags.items())],
-            )
+            self.ddb.tag_resource(ResourceArn=self.arns[name], Tags=tag_list(new_tags))
         if table_updates and self.module.params["wait"]:
             self.wait_for(name)
 
@@ -396,7 +380,9 @@ class Tables:
         if self.module.params["wait"]:
             self.wait_for(name, "table_not_exists")
 
-    def result(self, described: dict[str, tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+    def outputs(
+        self, described: dict[str, tuple[dict[str, Any], dict[str, Any]]]
+    ) -> dict[str, Any]:
         changed = bool(self.created or self.updated or self.deleted)
         names = [t["name"] for t in self.wanted]
         if changed and not self.module.check_mode:
@@ -422,41 +408,17 @@ class Tables:
                 "stream_arn": table.get("LatestStreamArn") if stream_on else None,
                 "status": table.get("TableStatus"),
             }
-        result = {
-            "changed": changed,
-            "tables": outputs,
-            "created": self.created,
-            "updated": self.updated,
-            "deleted": self.deleted,
-        }
-        if self.module._diff and changed:
-            result["diff"] = {"before": self.diff_before, "after": self.diff_after}
-        return result
+        return self.result(
+            changed,
+            tables=outputs,
+            created=self.created,
+            updated=self.updated,
+            deleted=self.deleted,
+        )
 
 
 def main() -> None:
-    module = AnsibleAWSModule(
-        argument_spec={
-            "tables": {"type": "list", "elements": "dict", "default": []},
-            "kms_key": {"type": "str"},
-            "tags": {"type": "dict", "required": True},
-            "tier": {"type": "str", "default": "serverless"},
-            "purge": {"type": "bool", "default": True},
-            "allow_delete_nonempty": {"type": "bool", "default": False},
-            "wait": {"type": "bool", "default": True},
-            "wait_timeout": {"type": "int", "default": 600},
-            "concurrency": {"type": "int", "default": 8},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        },
-        supports_check_mode=True,
-    )
-    if not module.params["tags"].get("stack"):
-        module.fail_json(msg="tags.stack is required: the stack's tables are found by it")
-    if module.params["state"] == "present":
-        errors = table_errors(module.params["tables"], module.params["kms_key"])
-        if errors:
-            module.fail_json(msg="Invalid tables: " + "; ".join(errors), errors=errors)
-    module.exit_json(**Tables(module).run())
+    Tables.main()
 
 
 if __name__ == "__main__":

@@ -90,20 +90,16 @@ changes:
 
 import json
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.estate.aws.plugins.module_utils.bulk import (
-    change_lists,
-    client_config,
-    parallel,
-)
-from ansible_collections.estate.aws.plugins.module_utils.monitoring import (
+from ansible_collections.estate.aws.plugins.module_utils.ownership import (
     owned_by,
-    owner_tags,
     tag_changes,
+    tag_dict,
+    tag_list,
 )
+from ansible_collections.estate.aws.plugins.module_utils.reconcile import Reconciler, arguments
 from ansible_collections.estate.aws.plugins.module_utils.schedules import (
     EXPRESSION,
     EXPRESSION_HINT,
@@ -161,22 +157,29 @@ def rule_changes(current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, A
     return changes
 
 
-class Schedules:
-    def __init__(self, module: AnsibleAWSModule) -> None:
-        self.module = module
-        params = module.params
-        config = client_config(JOBS)
-        self.events = module.client("events", config=config)
-        self.lambda_ = module.client("lambda", config=config)
-        self.owner = owner_tags(params["tags"], params["tier"])
-        self.tags = {**{k: str(v) for k, v in params["tags"].items()}, **self.owner}
-        absent = params["state"] == "absent"
-        self.wanted = {} if absent else {s["name"]: s for s in params["schedules"]}
-        self.purge = params["purge"] or absent
-        self._arns: dict[str, str] = {}  # rules put by this run
+class Schedules(Reconciler):
+    ARGUMENTS: ClassVar[dict[str, Any]] = arguments(
+        "serverless",
+        schedules={"type": "list", "elements": "dict", "default": []},
+        prefix={"type": "str", "required": True},
+    )
+    WHAT = "rules"
+    INVALID = "Invalid schedules"
+    SELECTORS = ("prefix", "tier")
+    SELECTED = "the stack's rules"
+    JOBS = 8
 
-    def parallel(self, what: str, func: Any, items: list[Any]) -> list[Any]:
-        return parallel(self.module, what, func, items, JOBS)
+    @classmethod
+    def errors(cls, module: Any) -> list[str]:
+        params = module.params
+        return schedule_errors(params["schedules"], params["prefix"])
+
+    def __init__(self, module: Any) -> None:
+        super().__init__(module)
+        self.events = self.client("events")
+        self.lambda_ = self.client("lambda")
+        self.wanted = {} if self.absent else {s["name"]: s for s in self.params["schedules"]}
+        self._arns: dict[str, str] = {}  # rules put by this run
 
     # -- read --------------------------------------------------------------------------------
     def read(self) -> None:
@@ -196,8 +199,8 @@ class Schedules:
         self.owned = {r["Name"]: r for r in described if owned_by(r["Tags"], self.owner)}
         foreign = sorted({r["Name"] for r in described} - set(self.owned) & set(self.wanted))
         if foreign:
-            self.module.fail_json(
-                msg=f"The rule(s) {', '.join(foreign)} exist but are not tagged as this stack's"
+            self.refuse(
+                f"The rule(s) {', '.join(foreign)} exist but are not tagged as this stack's"
                 f" tier ({self.owner}): delete them, tag them, or rename the schedules."
                 " Nothing was changed."
             )
@@ -205,7 +208,7 @@ class Schedules:
     def _describe(self, rule: dict[str, Any]) -> dict[str, Any]:
         tags = self.events.list_tags_for_resource(ResourceARN=rule["Arn"]).get("Tags", [])
         targets = self.events.list_targets_by_rule(Rule=rule["Name"]).get("Targets", [])
-        return {**rule, "Tags": {t["Key"]: t["Value"] for t in tags}, "Targets": targets}
+        return {**rule, "Tags": tag_dict(tags), "Targets": targets}
 
     def permission_missing(self, rule_arn: str, function_arn: str) -> bool:
         """Whether FUNCTION's policy lacks the statement that lets the rule invoke it."""
@@ -235,42 +238,31 @@ class Schedules:
             if changes or retag or grant:
                 updates.append((name, changes, retag, grant))
         doomed = sorted(set(self.owned) - set(wanted)) if self.purge else []
-        if not self.module.check_mode:
-            self.parallel("create the rule", lambda n: self._put(n, wanted[n], True), creates)
-            self.parallel("update the rule", self._update, [(u, wanted[u[0]]) for u in updates])
-            self.parallel("delete the rule", self._delete, doomed)
-        result: dict[str, Any] = {
-            "changed": bool(creates or updates or doomed),
-            "schedules": {
-                name: {
-                    "arn": self._arns.get(name) or (self.owned.get(name) or {}).get("Arn", ""),
-                    "expression": rule["ScheduleExpression"],
-                    "state": rule["State"],
-                }
-                for name, rule in sorted(wanted.items())
-            },
-            "changes": change_lists(creates, [u[0] for u in updates], doomed),
+        self.apply(
+            ("create the rule", lambda n: self._put(n, wanted[n], True), creates),
+            ("update the rule", self._update, [(u, wanted[u[0]]) for u in updates]),
+            ("delete the rule", self._delete, doomed),
+        )
+        self.after.update({name: wanted[name] for name in creates})
+        for name, changes, retag, grant in updates:
+            current = self.owned[name]
+            self.before[name] = {k: current.get(k) for k in changes}
+            self.after[name] = dict(changes)
+            self.diff_retag(name, current["Tags"], retag, "Tags")
+            if grant:
+                self.before[name]["Permission"] = "missing"
+                self.after[name]["Permission"] = statement_id(current["Arn"])
+        self.diff_deleted(doomed)
+        schedules = {
+            name: {
+                "arn": self._arns.get(name) or (self.owned.get(name) or {}).get("Arn", ""),
+                "expression": rule["ScheduleExpression"],
+                "state": rule["State"],
+            }
+            for name, rule in sorted(wanted.items())
         }
-        if self.module._diff and result["changed"]:
-            before: dict[str, Any] = {}
-            after: dict[str, Any] = {}
-            for name in creates:
-                after[name] = wanted[name]
-            for name, changes, retag, grant in updates:
-                current = self.owned[name]
-                before[name] = {k: current.get(k) for k in changes}
-                after[name] = dict(changes)
-                if retag:
-                    before[name]["Tags"] = {k: current["Tags"].get(k, "") for k in retag}
-                    after[name]["Tags"] = retag
-                if grant:
-                    before[name]["Permission"] = "missing"
-                    after[name]["Permission"] = statement_id(current["Arn"])
-            for name in doomed:
-                before[name] = "present"
-                after[name] = "deleted"
-            result["diff"] = {"before": before, "after": after}
-        return result
+        changes = {"created": creates, "updated": [u[0] for u in updates], "deleted": doomed}
+        return self.result(bool(creates or updates or doomed), changes, schedules=schedules)
 
     def _put(self, name: str, rule: dict[str, Any], create: bool) -> None:
         request: dict[str, Any] = {
@@ -280,7 +272,7 @@ class Schedules:
             "State": rule["State"],
         }
         if create:
-            request["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(self.tags.items())]
+            request["Tags"] = tag_list(self.tags)
         arn = self.events.put_rule(**request)["RuleArn"]
         self._arns[name] = arn
         self.events.put_targets(Rule=name, Targets=rule["Targets"])
@@ -306,9 +298,7 @@ class Schedules:
             for function in old:
                 self._revoke(current["Arn"], function)
         if retag:
-            self.events.tag_resource(
-                ResourceARN=current["Arn"], Tags=[{"Key": k, "Value": v} for k, v in retag.items()]
-            )
+            self.events.tag_resource(ResourceARN=current["Arn"], Tags=tag_list(retag))
         if grant or "Targets" in changes:
             self._grant(current["Arn"], rule["Targets"][0]["Arn"])
 
@@ -349,27 +339,7 @@ def statement_id(rule_arn: str) -> str:
 
 
 def main() -> None:
-    module = AnsibleAWSModule(
-        argument_spec={
-            "schedules": {"type": "list", "elements": "dict", "default": []},
-            "prefix": {"type": "str", "required": True},
-            "tags": {"type": "dict", "required": True},
-            "tier": {"type": "str", "default": "serverless"},
-            "purge": {"type": "bool", "default": True},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        },
-        supports_check_mode=True,
-    )
-    params = module.params
-    if not params["tags"].get("stack"):
-        module.fail_json(msg="tags.stack is required: the stack's rules are found by it")
-    if not params["prefix"] or not params["tier"]:
-        module.fail_json(msg="prefix and tier must not be empty: they select the stack's rules")
-    if params["state"] == "present":
-        errors = schedule_errors(params["schedules"], params["prefix"])
-        if errors:
-            module.fail_json(msg="Invalid schedules: " + "; ".join(errors), errors=errors)
-    module.exit_json(**Schedules(module).run())
+    Schedules.main()
 
 
 if __name__ == "__main__":

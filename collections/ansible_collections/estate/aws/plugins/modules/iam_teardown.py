@@ -61,14 +61,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-
-def tags_of(items: list[dict[str, str]]) -> dict[str, str]:
-    return {t["Key"]: t["Value"] for t in items}
-
-
-def matches(tags: dict[str, str], match: dict[str, Any]) -> bool:
-    return all(tags.get(k) == str(v) for k, v in match.items())
+from ansible_collections.estate.aws.plugins.module_utils.ownership import owned_by, tag_dict
 
 
 def paged(iam: Any, call: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
@@ -89,7 +82,7 @@ def teardown(
         r
         for r in paged(iam, "list_roles", "Roles", PathPrefix=path)
         if r["Path"].startswith(path)
-        and matches(tags_of(iam.list_role_tags(RoleName=r["RoleName"])["Tags"]), match)
+        and owned_by(tag_dict(iam.list_role_tags(RoleName=r["RoleName"])["Tags"]), match)
     ]
     role_names = {r["RoleName"] for r in roles}
     for profile in paged(iam, "list_instance_profiles", "InstanceProfiles", PathPrefix=path):
@@ -139,8 +132,8 @@ def teardown(
         iam.delete_group(GroupName=name)
     for policy in paged(iam, "list_policies", "Policies", Scope="Local", PathPrefix=path):
         arn = policy["Arn"]
-        if not policy["Path"].startswith(path) or not matches(
-            tags_of(iam.list_policy_tags(PolicyArn=arn)["Tags"]), match
+        if not policy["Path"].startswith(path) or not owned_by(
+            tag_dict(iam.list_policy_tags(PolicyArn=arn)["Tags"]), match
         ):
             continue
         deleted["policies"].append(policy["PolicyName"])

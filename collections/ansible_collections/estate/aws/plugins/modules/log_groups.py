@@ -115,61 +115,72 @@ changes:
   type: dict
 """
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.estate.aws.plugins.module_utils.bulk import (
-    Refusal,
-    change_lists,
-    client_config,
-    parallel,
-)
+from ansible_collections.estate.aws.plugins.module_utils.bulk import Refusal
 from ansible_collections.estate.aws.plugins.module_utils.monitoring import (
     KMS_KEY_ARN_RE,
-    account_of,
     listing_prefixes,
     log_group_arn,
     log_group_changes,
     log_group_errors,
     log_group_settings,
+)
+from ansible_collections.estate.aws.plugins.module_utils.ownership import (
     owned_by,
-    owner_tags,
     tag_changes,
     tagged_resources,
 )
+from ansible_collections.estate.aws.plugins.module_utils.reconcile import Reconciler, arguments
 from botocore.exceptions import BotoCoreError, ClientError
 
 
-class LogGroups:
-    def __init__(self, module: AnsibleAWSModule) -> None:
-        self.module = module
-        params = module.params
-        self.jobs = max(1, params["concurrency"])
-        config = client_config(self.jobs)
-        self.logs = module.client("logs", config=config)
-        self.tagging = module.client("resourcegroupstaggingapi", config=config)
-        self.owner = owner_tags(params["tags"], params["tier"])
-        self.tags = {**{k: str(v) for k, v in params["tags"].items()}, **self.owner}
-        self.key = params["kms_key_arn"] or ""
-        absent = params["state"] == "absent"
-        self.wanted = (
-            {} if absent else {g["name"]: log_group_settings(g) for g in params["log_groups"]}
-        )
-        self.purge = params["purge"] or absent
-        self._account: tuple[str, str] | None = None
+class LogGroups(Reconciler):
+    ARGUMENTS: ClassVar[dict[str, Any]] = arguments(
+        "monitoring",
+        8,
+        log_groups={"type": "list", "elements": "dict", "default": []},
+        kms_key_arn={"type": "str", "no_log": False},
+        allow_delete_nonempty={"type": "bool", "default": False},
+    )
+    WHAT = "log groups"
+    INVALID = "Invalid log groups"
+    SELECTORS = ("tier",)
+    SELECTED = "the log groups of this run"
 
-    def parallel(self, what: str, func: Any, items: list[Any]) -> list[Any]:
-        return parallel(self.module, what, func, items, self.jobs)
+    @classmethod
+    def errors(cls, module: Any) -> list[str]:
+        params = module.params
+        errors = log_group_errors(params["log_groups"])
+        encrypted = [g["name"] for g in params["log_groups"] if g.get("kms", True) is not False]
+        key = params["kms_key_arn"] or ""
+        if encrypted and not errors and not KMS_KEY_ARN_RE.match(key):
+            errors.append(
+                f"kms_key_arn {key!r} must be a KMS key ARN (arn:aws:kms:<region>:<account>:"
+                f"key/<id>) for the encrypted groups {', '.join(encrypted)}; CloudWatch Logs"
+                " takes no alias nor key ID"
+            )
+        return errors
+
+    def __init__(self, module: Any) -> None:
+        super().__init__(module)
+        self.logs = self.client("logs")
+        self.tagging = self.client("resourcegroupstaggingapi")
+        self.key = self.params["kms_key_arn"] or ""
+        self.wanted = (
+            {}
+            if self.absent
+            else {g["name"]: log_group_settings(g) for g in self.params["log_groups"]}
+        )
 
     def arn(self, name: str) -> str:
         if name in self.described:
             group = self.described[name]
             return str(group.get("logGroupArn") or group["arn"].removesuffix(":*"))
-        if self._account is None:
-            known = [g["arn"] for g in self.described.values()] + [self.key]
-            self._account = account_of(known, lambda: self.module.client("sts"))
-        partition, account = self._account
+        partition, account = self.account(
+            lambda: [g["arn"] for g in self.described.values()] + [self.key]
+        )
         return log_group_arn(partition, self.module.region, account, name)
 
     # -- read --------------------------------------------------------------------------------
@@ -223,50 +234,40 @@ class LogGroups:
         doomed = sorted(set(self.owned) - set(self.wanted)) if self.purge else []
         holding = {n: int(self.described[n].get("storedBytes") or 0) for n in doomed}
         holding = {n: b for n, b in holding.items() if b}
-        if holding and not self.module.params["allow_delete_nonempty"]:
+        if holding and not self.params["allow_delete_nonempty"]:
             listed = ", ".join(f"{n} ({b} bytes)" for n, b in sorted(holding.items()))
-            self.module.fail_json(
-                msg=f"Refusing to delete log groups that still store log data: {listed}. Export"
+            self.refuse(
+                f"Refusing to delete log groups that still store log data: {listed}. Export"
                 " what must be kept, or set allow_delete_nonempty to delete them with their"
                 " events. Nothing was changed."
             )
-        if not self.module.check_mode:
-            self.parallel("create the log group", self._create, creates)
-            self.parallel("update the log group", self._update, updates)
-            self.parallel("delete the log group", self._delete, doomed)
-        result: dict[str, Any] = {
-            "changed": bool(creates or updates or doomed),
-            "log_groups": {
-                name: {
-                    "arn": self.arn(name),
-                    "retention_days": wanted["retention_days"],
-                    "kms_key_id": self.key if wanted["kms"] else "",
-                }
-                for name, wanted in sorted(self.wanted.items())
-            },
-            "changes": change_lists(creates, [u[0] for u in updates], doomed),
+        self.apply(
+            ("create the log group", self._create, creates),
+            ("update the log group", self._update, updates),
+            ("delete the log group", self._delete, doomed),
+        )
+        groups = {
+            name: {
+                "arn": self.arn(name),
+                "retention_days": wanted["retention_days"],
+                "kms_key_id": self.key if wanted["kms"] else "",
+            }
+            for name, wanted in sorted(self.wanted.items())
         }
-        if self.module._diff and result["changed"]:
-            before: dict[str, Any] = {}
-            after: dict[str, Any] = {}
-            for name in creates:
-                after[name] = {**result["log_groups"][name], "tags": self.tags}
-            for name, changes, retag in updates:
-                group = self.described[name]
-                now = {
-                    "retention_days": group.get("retentionInDays") or 0,
-                    "kms_key_id": group.get("kmsKeyId") or "",
-                }
-                before[name] = {k: now[k] for k in changes}
-                after[name] = dict(changes)
-                if retag:
-                    before[name]["tags"] = {k: self.owned[name].get(k, "") for k in retag}
-                    after[name]["tags"] = retag
-            for name in doomed:
-                before[name] = "present"
-                after[name] = "deleted"
-            result["diff"] = {"before": before, "after": after}
-        return result
+        for name in creates:
+            self.after[name] = {**groups[name], "tags": self.tags}
+        for name, changes, retag in updates:
+            group = self.described[name]
+            now = {
+                "retention_days": group.get("retentionInDays") or 0,
+                "kms_key_id": group.get("kmsKeyId") or "",
+            }
+            self.before[name] = {k: now[k] for k in changes}
+            self.after[name] = dict(changes)
+            self.diff_retag(name, self.owned[name], retag)
+        self.diff_deleted(doomed)
+        changes = {"created": creates, "updated": [u[0] for u in updates], "deleted": doomed}
+        return self.result(bool(creates or updates or doomed), changes, log_groups=groups)
 
     def _create(self, name: str) -> None:
         wanted = self.wanted[name]
@@ -309,37 +310,7 @@ class LogGroups:
 
 
 def main() -> None:
-    module = AnsibleAWSModule(
-        argument_spec={
-            "log_groups": {"type": "list", "elements": "dict", "default": []},
-            "kms_key_arn": {"type": "str", "no_log": False},
-            "tags": {"type": "dict", "required": True},
-            "tier": {"type": "str", "default": "monitoring"},
-            "purge": {"type": "bool", "default": True},
-            "allow_delete_nonempty": {"type": "bool", "default": False},
-            "concurrency": {"type": "int", "default": 8},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        },
-        supports_check_mode=True,
-    )
-    params = module.params
-    if not params["tags"].get("stack"):
-        module.fail_json(msg="tags.stack is required: the stack's log groups are found by it")
-    if not params["tier"]:
-        module.fail_json(msg="tier must not be empty: it selects the log groups of this run")
-    if params["state"] == "present":
-        errors = log_group_errors(params["log_groups"])
-        encrypted = [g["name"] for g in params["log_groups"] if g.get("kms", True) is not False]
-        key = params["kms_key_arn"] or ""
-        if encrypted and not errors and not KMS_KEY_ARN_RE.match(key):
-            errors.append(
-                f"kms_key_arn {key!r} must be a KMS key ARN (arn:aws:kms:<region>:<account>:"
-                f"key/<id>) for the encrypted groups {', '.join(encrypted)}; CloudWatch Logs"
-                " takes no alias nor key ID"
-            )
-        if errors:
-            module.fail_json(msg="Invalid log groups: " + "; ".join(errors), errors=errors)
-    module.exit_json(**LogGroups(module).run())
+    LogGroups.main()
 
 
 if __name__ == "__main__":

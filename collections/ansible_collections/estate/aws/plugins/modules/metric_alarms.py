@@ -116,58 +116,63 @@ changes:
   type: dict
 """
 
-from typing import Any
+from typing import Any, ClassVar
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.estate.aws.plugins.module_utils.bulk import (
-    client_config,
-    parallel,
-)
 from ansible_collections.estate.aws.plugins.module_utils.monitoring import (
     DELETE_BATCH,
-    account_of,
     alarm_errors,
     alarm_plan,
     alarm_request,
     batches,
     comparable,
+)
+from ansible_collections.estate.aws.plugins.module_utils.ownership import (
     owned_by,
-    owner_tags,
     tag_changes,
+    tag_dict,
+    tag_list,
     tagged_resources,
 )
+from ansible_collections.estate.aws.plugins.module_utils.reconcile import Reconciler, arguments
 from botocore.exceptions import BotoCoreError, ClientError
 
 
-class Alarms:
+class Alarms(Reconciler):
     """One reconciliation: read, plan, apply (unless in check mode)."""
 
-    def __init__(self, module: AnsibleAWSModule) -> None:
-        self.module = module
+    ARGUMENTS: ClassVar[dict[str, Any]] = arguments(
+        "monitoring",
+        8,
+        prefix={"type": "str", "required": True},
+        alarms={"type": "list", "elements": "dict", "default": []},
+        alarm_actions={"type": "list", "elements": "str", "default": []},
+    )
+    WHAT = "alarms"
+    INVALID = "Invalid alarms"
+    SELECTORS = ("prefix", "tier")
+    SELECTED = "the alarms of this run"
+
+    @classmethod
+    def errors(cls, module: Any) -> list[str]:
         params = module.params
-        self.jobs = max(1, params["concurrency"])
-        config = client_config(self.jobs)
-        self.cloudwatch = module.client("cloudwatch", config=config)
-        self.tagging = module.client("resourcegroupstaggingapi", config=config)
-        self.prefix = params["prefix"]
-        self.owner = owner_tags(params["tags"], params["tier"])
-        self.tags = {**{k: str(v) for k, v in params["tags"].items()}, **self.owner}
-        absent = params["state"] == "absent"
-        self.purge = params["purge"] or absent
-        self._account: tuple[str, str] | None = None
+        return alarm_errors(params["alarms"], "alarms", params["prefix"])
+
+    def __init__(self, module: Any) -> None:
+        super().__init__(module)
+        self.cloudwatch = self.client("cloudwatch")
+        self.tagging = self.client("resourcegroupstaggingapi")
+        self.prefix = self.params["prefix"]
+        actions = self.params["alarm_actions"]
         self.wanted = (
             {}
-            if absent
-            else {a["name"]: alarm_request(a, params["alarm_actions"]) for a in params["alarms"]}
+            if self.absent
+            else {a["name"]: alarm_request(a, actions) for a in self.params["alarms"]}
         )
 
     def fail(self, error: Exception, msg: str) -> None:
         if isinstance(error, (BotoCoreError, ClientError)):
             self.module.fail_json_aws(error, msg=msg)
         raise error
-
-    def parallel(self, what: str, func: Any, items: list[Any]) -> list[Any]:
-        return parallel(self.module, what, func, items, self.jobs)
 
     def read(self) -> None:
         """CURRENT: the stack's alarms of the tier (described), TAGS_OF: their tags."""
@@ -203,8 +208,8 @@ class Alarms:
             strict=True,
         ):
             if not owned_by(tags, self.owner):
-                self.module.fail_json(
-                    msg=f"The alarm {name} exists but is not tagged as this stack's tier"
+                self.refuse(
+                    f"The alarm {name} exists but is not tagged as this stack's tier"
                     f" ({self.owner}): delete it, tag it, or rename the wanted alarm."
                     " Nothing was changed."
                 )
@@ -213,18 +218,14 @@ class Alarms:
         self.known_arns = [a["AlarmArn"] for a in listed.values()]
 
     def _alarm_tags(self, arn: str) -> dict[str, str]:
-        tags = self.cloudwatch.list_tags_for_resource(ResourceARN=arn).get("Tags", [])
-        return {t["Key"]: t["Value"] for t in tags}
+        return tag_dict(self.cloudwatch.list_tags_for_resource(ResourceARN=arn).get("Tags"))
 
     def arn(self, name: str) -> str:
         """The alarm's ARN, made up for one not created yet (from a known ARN's account, else
         from STS: one call, only then)."""
         if name in self.current:
             return str(self.current[name]["AlarmArn"])
-        if self._account is None:
-            known = self.known_arns + self.module.params["alarm_actions"]
-            self._account = account_of(known, lambda: self.module.client("sts"))
-        partition, account = self._account
+        partition, account = self.account(lambda: self.known_arns + self.params["alarm_actions"])
         return f"arn:{partition}:cloudwatch:{self.module.region}:{account}:alarm:{name}"
 
     def run(self) -> dict[str, Any]:
@@ -235,81 +236,45 @@ class Alarms:
             for n in set(self.wanted) & set(self.current)
             if tag_changes(self.tags_of[n], self.tags)
         )
-        tag_list = [{"Key": k, "Value": v} for k, v in sorted(self.tags.items())]
-        if not self.module.check_mode:
-            self.parallel(
+        tags = tag_list(self.tags)
+        self.apply(
+            (
                 "create the alarm",
-                lambda n: self.cloudwatch.put_metric_alarm(**self.wanted[n], Tags=tag_list),
+                lambda n: self.cloudwatch.put_metric_alarm(**self.wanted[n], Tags=tags),
                 create,
-            )
-            self.parallel(
+            ),
+            (
                 "update the alarm",
                 lambda n: self.cloudwatch.put_metric_alarm(**self.wanted[n]),
                 update,
-            )
-            self.parallel(
+            ),
+            (
                 "tag the alarm",
                 lambda n: self.cloudwatch.tag_resource(
-                    ResourceARN=self.arn(n),
-                    Tags=[
-                        {"Key": k, "Value": v}
-                        for k, v in sorted(tag_changes(self.tags_of[n], self.tags).items())
-                    ],
+                    ResourceARN=self.arn(n), Tags=tag_list(tag_changes(self.tags_of[n], self.tags))
                 ),
                 retag,
-            )
-            self.parallel(
+            ),
+            (
                 "delete the alarms",
                 lambda chunk: self.cloudwatch.delete_alarms(AlarmNames=chunk),
                 list(batches(delete, DELETE_BATCH)),
+            ),
+        )
+        self.before.update({n: comparable(self.current[n]) for n in update + delete})
+        self.after.update({n: comparable(self.wanted[n]) for n in create + update})
+        for name in retag:
+            self.diff_retag(
+                name, self.tags_of[name], tag_changes(self.tags_of[name], self.tags), "Tags"
             )
+        self.after.update({n: "deleted" for n in delete})
         changes = {"created": create, "updated": update, "retagged": retag, "deleted": delete}
-        result: dict[str, Any] = {
-            "changed": any(changes.values()),
-            "alarms": {name: self.arn(name) for name in sorted(self.wanted)},
-            "changes": {k: v for k, v in changes.items() if v},
-        }
-        if self.module._diff and result["changed"]:
-            before: dict[str, Any] = {n: comparable(self.current[n]) for n in update + delete}
-            after: dict[str, Any] = {n: comparable(self.wanted[n]) for n in create + update}
-            for name in retag:
-                wanted_tags = tag_changes(self.tags_of[name], self.tags)
-                before.setdefault(name, {})["Tags"] = {
-                    k: self.tags_of[name].get(k, "") for k in wanted_tags
-                }
-                after.setdefault(name, {})["Tags"] = wanted_tags
-            for name in delete:
-                after[name] = "deleted"
-            result["diff"] = {"before": before, "after": after}
-        return result
+        alarms = {name: self.arn(name) for name in sorted(self.wanted)}
+        return self.result(any(changes.values()), changes, alarms=alarms)
 
 
 def main() -> None:
-    module = AnsibleAWSModule(
-        argument_spec={
-            "prefix": {"type": "str", "required": True},
-            "alarms": {"type": "list", "elements": "dict", "default": []},
-            "alarm_actions": {"type": "list", "elements": "str", "default": []},
-            "tags": {"type": "dict", "required": True},
-            "tier": {"type": "str", "default": "monitoring"},
-            "purge": {"type": "bool", "default": True},
-            "concurrency": {"type": "int", "default": 8},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        },
-        supports_check_mode=True,
-    )
-    params = module.params
-    if not params["tags"].get("stack"):
-        module.fail_json(msg="tags.stack is required: the stack's alarms are found by it")
-    if not params["prefix"] or not params["tier"]:
-        module.fail_json(
-            msg="prefix and tier must not be empty: they select the alarms of this run"
-        )
-    if params["state"] == "present":
-        errors = alarm_errors(params["alarms"], "alarms", params["prefix"])
-        if errors:
-            module.fail_json(msg="Invalid alarms: " + "; ".join(errors), errors=errors)
-    module.exit_json(**Alarms(module).run())
+    Alarms.main()
 
 
 if __name__ == "__main__":

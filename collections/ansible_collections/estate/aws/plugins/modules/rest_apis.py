@@ -125,11 +125,12 @@ changes:
 
 import json
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.estate.aws.plugins.module_utils.bulk import client_config
+from ansible_collections.estate.aws.plugins.module_utils.bulk import Refusal
+from ansible_collections.estate.aws.plugins.module_utils.ownership import owned_by, tag_changes
+from ansible_collections.estate.aws.plugins.module_utils.reconcile import Reconciler, arguments
 from ansible_collections.estate.aws.plugins.module_utils.rest_api import (
     API_TAG,
     CONFIG_TAG,
@@ -159,7 +160,6 @@ from ansible_collections.estate.aws.plugins.module_utils.rest_api import (
     stage_arn,
     stage_patch,
     stage_settings,
-    tag_changes,
     wanted_methods,
     wanted_permissions,
 )
@@ -182,10 +182,6 @@ CHANGE_KINDS = (
 )
 
 
-class Refusal(Exception):
-    """A resource in the way that this run must not adopt or delete."""
-
-
 class ApiState:
     """What one existing REST API holds: resources (path -> id), methods, authorizers, stages."""
 
@@ -204,28 +200,36 @@ class ApiState:
         return {f for f in found if f}
 
 
-class RestApis:
+class RestApis(Reconciler):
     """One reconciliation: read, refuse what must not be touched, then apply (unless in check
     mode) API by API."""
 
-    def __init__(self, module: AnsibleAWSModule) -> None:
-        self.module = module
-        params = module.params
-        config = client_config()
-        self.apigw = module.client("apigateway", config=config)
-        self.lambda_ = module.client("lambda", config=config)
-        self.sts = module.client("sts", config=config)
+    ARGUMENTS: ClassVar[dict[str, Any]] = arguments(
+        "serverless", apis={"type": "list", "elements": "dict", "default": []}
+    )
+    WHAT = "REST APIs"
+    INVALID = "Invalid apis"
+    VALIDATED = ("present", "absent")
+
+    @classmethod
+    def unusable(cls, params: dict[str, Any]) -> str | None:
+        if TIER_RE.match(params["tier"]):
+            return None
+        return f"tier {params['tier']!r} must be 1-63 lower-case letters, digits or '-'"
+
+    @classmethod
+    def errors(cls, module: Any) -> list[str]:
+        return api_errors(module.params["apis"], module.region)
+
+    def __init__(self, module: Any) -> None:
+        super().__init__(module)
+        self.apigw = self.client("apigateway")
+        self.lambda_ = self.client("lambda")
         self.region: str = module.region
         self.check = module.check_mode
-        self.tags = {**params["tags"], "tier": params["tier"]}
-        self.absent = params["state"] == "absent"
-        self.wanted = [] if self.absent else [api_spec(a) for a in params["apis"]]
-        self.purge = params["purge"] or self.absent
+        self.wanted = [] if self.absent else [api_spec(a) for a in self.params["apis"]]
         self.changes: dict[str, list[str]] = {k: [] for k in CHANGE_KINDS}
-        self.diff_before: dict[str, Any] = {}
-        self.diff_after: dict[str, Any] = {}
         self.outputs: dict[str, Any] = {}
-        self._account: tuple[str, str] | None = None
 
     # -- helpers -----------------------------------------------------------------------------
     def call(self, what: str, func: Callable[..., Any], **kwargs: Any) -> Any:
@@ -250,24 +254,11 @@ class RestApis:
             raise
 
     @property
-    def account(self) -> tuple[str, str]:
-        """(partition, account id) of the caller."""
-        if self._account is None:
-            arn = self.call("identify the caller", self.sts.get_caller_identity)["Arn"]
-            self._account = (arn.split(":")[1], arn.split(":")[4])
-        return self._account
-
-    @property
     def partition(self) -> str:
-        return self.account[0]
-
-    def owned(self, tags: dict[str, str] | None) -> bool:
-        keys = ("stack", "managed-by", "tier")
-        return all((tags or {}).get(k) == self.tags[k] for k in keys if k in self.tags)
+        return self.account()[0]
 
     def owner_text(self) -> str:
-        keys = ("stack", "managed-by", "tier")
-        return ", ".join(f"{k}={self.tags[k]}" for k in keys if k in self.tags)
+        return ", ".join(f"{k}={v}" for k, v in self.owner.items())
 
     def record(self, kind: str, item: str) -> None:
         if item not in self.changes[kind]:
@@ -281,11 +272,13 @@ class RestApis:
         self.owned_apis: dict[str, list[dict[str, Any]]] = {}
         foreign_apis: dict[str, str] = {}
         for api in apis:
-            if self.owned(api.get("tags")):
+            if owned_by(api.get("tags"), self.owner):
                 self.owned_apis.setdefault(api["name"], []).append(api)
             else:
                 foreign_apis.setdefault(api["name"], api["id"])
-        self.owned_domains = {d["domainName"]: d for d in domains if self.owned(d.get("tags"))}
+        self.owned_domains = {
+            d["domainName"]: d for d in domains if owned_by(d.get("tags"), self.owner)
+        }
         foreign_domains = {d["domainName"] for d in domains} - set(self.owned_domains)
         self.owned_ids = {a["id"] for group in self.owned_apis.values() for a in group}
         for spec in self.wanted:
@@ -398,11 +391,11 @@ class RestApis:
         mark = self.change_count()
         existing = self.owned_apis.get(name, [None])[0]
         state = self.read_api(existing) if existing else None
-        self.diff_before[name] = self.describe_current(name, state) if state else None
-        self.diff_after[name] = self.describe_wanted(spec)
+        self.before[name] = self.describe_current(name, state) if state else None
+        self.after[name] = self.describe_wanted(spec)
         self.reconcile_api(spec, state)
         if self.change_count() == mark:
-            del self.diff_before[name], self.diff_after[name]
+            del self.before[name], self.after[name]
 
     def reconcile_api(self, spec: dict[str, Any], state: ApiState | None) -> None:
         name = spec["name"]
@@ -606,7 +599,7 @@ class RestApis:
         return changed
 
     def reconcile_permissions(self, spec: dict[str, Any], state: ApiState) -> None:
-        partition, account = self.account
+        partition, account = self.account()
         wanted = wanted_permissions(spec, partition, self.region, account, state.id)
         functions = state.functions() | {f for f, _ in wanted.values()}
         adds, removes = permission_plan(self.policies(functions), wanted, state.id)
@@ -813,8 +806,7 @@ class RestApis:
     def delete_domains(self) -> None:
         for name in self.doomed_domains:
             self.record("domains_deleted", name)
-            self.diff_before[f"domain {name}"] = "present"
-            self.diff_after[f"domain {name}"] = "deleted"
+            self.diff_deleted([f"domain {name}"])
             if self.check:
                 continue
             try:
@@ -829,8 +821,8 @@ class RestApis:
             name = api["name"]
             state = self.read_api(api)
             self.record("apis_deleted", f"{name} ({state.id})")
-            self.diff_before[name] = self.describe_current(name, state)
-            self.diff_after[name] = None
+            self.before[name] = self.describe_current(name, state)
+            self.after[name] = None
             prefix = f"{SID_PREFIX}{state.id}-"
             policies = self.policies(state.functions())
             removes = [
@@ -914,43 +906,16 @@ class RestApis:
         try:
             self.read()
         except Refusal as e:
-            self.module.fail_json(msg=str(e))
+            self.refuse(str(e))
         for spec in self.wanted:
             self.reconcile(spec)
         self.delete_domains()
         self.delete_apis()
-        changed = any(self.changes.values())
-        result: dict[str, Any] = {
-            "changed": changed,
-            "apis": self.outputs,
-            "changes": {k: v for k, v in self.changes.items() if v},
-        }
-        if self.module._diff and changed:
-            result["diff"] = {"before": self.diff_before, "after": self.diff_after}
-        return result
+        return self.result(any(self.changes.values()), self.changes, apis=self.outputs)
 
 
 def main() -> None:
-    module = AnsibleAWSModule(
-        argument_spec={
-            "apis": {"type": "list", "elements": "dict", "default": []},
-            "tags": {"type": "dict", "required": True},
-            "tier": {"type": "str", "default": "serverless"},
-            "purge": {"type": "bool", "default": True},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        },
-        supports_check_mode=True,
-    )
-    if not module.params["tags"].get("stack"):
-        module.fail_json(msg="tags.stack is required: the stack's REST APIs are found by it")
-    if not TIER_RE.match(module.params["tier"]):
-        module.fail_json(
-            msg=f"tier {module.params['tier']!r} must be 1-63 lower-case letters, digits or '-'"
-        )
-    errors = api_errors(module.params["apis"], module.region)
-    if errors:
-        module.fail_json(msg="Invalid apis: " + "; ".join(errors), errors=errors)
-    module.exit_json(**RestApis(module).run())
+    RestApis.main()
 
 
 if __name__ == "__main__":

@@ -135,6 +135,11 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.estate.aws.plugins.module_utils.ownership import (
+    owned_by,
+    tag_dict,
+    tag_list,
+)
 
 MISSING = (
     "NoSuchBucket",
@@ -330,13 +335,13 @@ class Buckets:
             changes.append(key)
             apply()
 
-        tags = [{"Key": k, "Value": str(v)} for k, v in sorted(spec["tags"].items())]
+        tags = {k: str(v) for k, v in spec["tags"].items()}
         current = self.read(s3.get_bucket_tagging, Bucket=name)
-        current_tags = {t["Key"]: t["Value"] for t in (current or {}).get("TagSet", [])}
-        if current_tags != {k: str(v) for k, v in spec["tags"].items()}:
+        current_tags = tag_dict((current or {}).get("TagSet"))
+        if current_tags != tags:
             before["tags"], after["tags"] = current_tags, spec["tags"]
             changes.append("tags")
-            self.write(s3.put_bucket_tagging, Bucket=name, Tagging={"TagSet": tags})
+            self.write(s3.put_bucket_tagging, Bucket=name, Tagging={"TagSet": tag_list(tags)})
 
         current = self.read(s3.get_bucket_ownership_controls, Bucket=name)
         wanted = {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
@@ -472,8 +477,8 @@ class Buckets:
                 continue
             region = location.get("LocationConstraint") or "us-east-1"
             tagging = self.read(self.s3(region).get_bucket_tagging, Bucket=name) or {}
-            tags = {t["Key"]: t["Value"] for t in tagging.get("TagSet", [])}
-            if all(tags.get(k) == str(v) for k, v in match.items()):
+            tags = tag_dict(tagging.get("TagSet"))
+            if owned_by(tags, match):
                 found.append((name, region, tags))
         return found
 

@@ -86,42 +86,53 @@ changes:
   type: dict
 """
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.estate.aws.plugins.module_utils.bulk import client_config
 from ansible_collections.estate.aws.plugins.module_utils.monitoring import (
-    account_of,
     attribute_changes,
-    owner_tags,
     subscription_changes,
-    tag_changes,
-    tagged_resources,
     topic_attributes,
     topic_errors,
 )
+from ansible_collections.estate.aws.plugins.module_utils.ownership import (
+    owned_by,
+    tag_changes,
+    tag_dict,
+    tag_list,
+    tagged_resources,
+)
+from ansible_collections.estate.aws.plugins.module_utils.reconcile import Reconciler, arguments
 from botocore.exceptions import BotoCoreError, ClientError
 
 
-class Topics:
-    def __init__(self, module: AnsibleAWSModule) -> None:
-        self.module = module
+class Topics(Reconciler):
+    ARGUMENTS: ClassVar[dict[str, Any]] = arguments(
+        "monitoring",
+        topics={"type": "list", "elements": "dict", "default": []},
+        kms_key={"type": "str"},
+    )
+    WHAT = "topics"
+    INVALID = "Invalid topics"
+    SELECTORS = ("tier",)
+    SELECTED = "the topics of this run"
+
+    @classmethod
+    def errors(cls, module: Any) -> list[str]:
         params = module.params
-        config = client_config()
-        self.sns = module.client("sns", config=config)
-        self.tagging = module.client("resourcegroupstaggingapi", config=config)
-        self.owner = owner_tags(params["tags"], params["tier"])
-        self.tags = {**{k: str(v) for k, v in params["tags"].items()}, **self.owner}
-        absent = params["state"] == "absent"
-        self.wanted = {} if absent else {t["name"]: t for t in params["topics"]}
-        self.purge = params["purge"] or absent
+        errors = topic_errors(params["topics"])
+        if params["topics"] and not params["kms_key"]:
+            errors.append("kms_key is required: every topic is encrypted with it")
+        return errors
+
+    def __init__(self, module: Any) -> None:
+        super().__init__(module)
+        self.sns = self.client("sns")
+        self.tagging = self.client("resourcegroupstaggingapi")
+        self.wanted = {} if self.absent else {t["name"]: t for t in self.params["topics"]}
         self.changes: dict[str, list[str]] = {
             k: [] for k in ("created", "updated", "deleted", "subscribed", "unsubscribed")
         }
-        self.before: dict[str, Any] = {}
-        self.after: dict[str, Any] = {}
-        self._account: tuple[str, str] | None = None
 
     def read(self) -> None:
         self.owned: dict[str, str] = {}
@@ -135,9 +146,7 @@ class Topics:
         from STS: one call, only then)."""
         if name in self.owned:
             return self.owned[name]
-        if self._account is None:
-            self._account = account_of(self.owned.values(), lambda: self.module.client("sts"))
-        partition, account = self._account
+        partition, account = self.account(lambda: self.owned.values())
         return f"arn:{partition}:sns:{self.module.region}:{account}:{name}"
 
     def refuse_foreign(self) -> None:
@@ -150,10 +159,10 @@ class Topics:
             except is_boto3_error_code("NotFound"):
                 continue
             response = self.sns.list_tags_for_resource(ResourceArn=self.arn(name))
-            tags = {t["Key"]: t["Value"] for t in response.get("Tags", [])}
-            if any(tags.get(k) != v for k, v in self.owner.items()):
-                self.module.fail_json(
-                    msg=f"The topic {name} exists but is not tagged as this stack's tier"
+            tags = tag_dict(response.get("Tags"))
+            if not owned_by(tags, self.owner):
+                self.refuse(
+                    f"The topic {name} exists but is not tagged as this stack's tier"
                     f" ({self.owner}): delete it, tag it, or choose another name."
                     " Nothing was changed."
                 )
@@ -167,8 +176,7 @@ class Topics:
             self.changes["created"].append(name)
             self.after[name] = {**attributes, "Tags": self.tags}
             if not self.module.check_mode:
-                tag_list = [{"Key": k, "Value": v} for k, v in sorted(self.tags.items())]
-                self.sns.create_topic(Name=name, Attributes=attributes, Tags=tag_list)
+                self.sns.create_topic(Name=name, Attributes=attributes, Tags=tag_list(self.tags))
         else:
             current = self.sns.get_topic_attributes(TopicArn=arn)["Attributes"]
             differing = attribute_changes(current, attributes)
@@ -177,19 +185,14 @@ class Topics:
                 self.changes["updated"].append(name)
                 self.before[name] = {k: current.get(k) or "" for k in differing}
                 self.after[name] = dict(differing)
-                if retag:
-                    self.before[name]["Tags"] = {k: self.owned_tags[name].get(k, "") for k in retag}
-                    self.after[name]["Tags"] = retag
+                self.diff_retag(name, self.owned_tags[name], retag, "Tags")
             if not self.module.check_mode:
                 for key, value in differing.items():
                     self.sns.set_topic_attributes(
                         TopicArn=arn, AttributeName=key, AttributeValue=value
                     )
                 if retag:
-                    self.sns.tag_resource(
-                        ResourceArn=arn,
-                        Tags=[{"Key": k, "Value": v} for k, v in sorted(retag.items())],
-                    )
+                    self.sns.tag_resource(ResourceArn=arn, Tags=tag_list(retag))
             for page in self.sns.get_paginator("list_subscriptions_by_topic").paginate(
                 TopicArn=arn
             ):
@@ -217,50 +220,20 @@ class Topics:
             for name, topic in sorted(self.wanted.items()):
                 self.reconcile(name, topic)
             doomed = sorted(set(self.owned) - set(self.wanted)) if self.purge else []
+            self.changes["deleted"] = doomed
+            self.diff_deleted(doomed)
             for name in doomed:
-                self.changes["deleted"].append(name)
-                self.before[name] = "present"
-                self.after[name] = "deleted"
                 if not self.module.check_mode:
                     # Deleting a topic deletes its subscriptions.
                     self.sns.delete_topic(TopicArn=self.owned[name])
         except (BotoCoreError, ClientError) as e:
             self.module.fail_json_aws(e, msg="Unable to reconcile the stack's topics")
-        changed = any(self.changes.values())
-        result: dict[str, Any] = {
-            "changed": changed,
-            "topic_arns": {name: self.arn(name) for name in sorted(self.wanted)},
-            "changes": {k: v for k, v in self.changes.items() if v},
-        }
-        if self.module._diff and changed:
-            result["diff"] = {"before": self.before, "after": self.after}
-        return result
+        topic_arns = {name: self.arn(name) for name in sorted(self.wanted)}
+        return self.result(any(self.changes.values()), self.changes, topic_arns=topic_arns)
 
 
 def main() -> None:
-    module = AnsibleAWSModule(
-        argument_spec={
-            "topics": {"type": "list", "elements": "dict", "default": []},
-            "kms_key": {"type": "str"},
-            "tags": {"type": "dict", "required": True},
-            "tier": {"type": "str", "default": "monitoring"},
-            "purge": {"type": "bool", "default": True},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        },
-        supports_check_mode=True,
-    )
-    params = module.params
-    if not params["tags"].get("stack"):
-        module.fail_json(msg="tags.stack is required: the stack's topics are found by it")
-    if not params["tier"]:
-        module.fail_json(msg="tier must not be empty: it selects the topics of this run")
-    if params["state"] == "present":
-        errors = topic_errors(params["topics"])
-        if params["topics"] and not params["kms_key"]:
-            errors.append("kms_key is required: every topic is encrypted with it")
-        if errors:
-            module.fail_json(msg="Invalid topics: " + "; ".join(errors), errors=errors)
-    module.exit_json(**Topics(module).run())
+    Topics.main()
 
 
 if __name__ == "__main__":

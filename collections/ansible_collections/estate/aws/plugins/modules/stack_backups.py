@@ -96,10 +96,13 @@ from ansible_collections.estate.aws.plugins.module_utils.backups import (
     backups_to_prune,
     parse_stamp,
     safe_label,
+)
+from ansible_collections.estate.aws.plugins.module_utils.bulk import client_config
+from ansible_collections.estate.aws.plugins.module_utils.ownership import (
+    require_stack,
     tag_dict,
     tag_list,
 )
-from ansible_collections.estate.aws.plugins.module_utils.bulk import client_config
 
 
 class StackBackups:
@@ -359,8 +362,7 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
-    if not module.params["tags"].get("stack"):
-        module.fail_json(msg="tags.stack is required: the stack's resources are found by it")
+    require_stack(module, "resources")
     if not safe_label(module.params["label"]):
         module.fail_json(msg="label must hold letters or digits")
     bad = set(module.params["kinds"]) - {"ami", "snapshot", "db-snapshot"}

@@ -133,16 +133,19 @@ external_records:
   elements: dict
 """
 
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, ClassVar
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.estate.aws.plugins.module_utils.bulk import (
-    Refusal,
-    client_config,
-    parallel,
+from ansible_collections.estate.aws.plugins.module_utils.bulk import Refusal
+from ansible_collections.estate.aws.plugins.module_utils.ownership import (
+    owned_by,
+    tag_changes,
+    tag_filters,
+    tag_list,
+    tagged_resources,
+    tags_before,
 )
+from ansible_collections.estate.aws.plugins.module_utils.reconcile import Reconciler, arguments
 from ansible_collections.estate.aws.plugins.module_utils.tenants import (
     CONFIG_TAG,
     QUEUE_LIMITS,
@@ -163,8 +166,6 @@ from ansible_collections.estate.aws.plugins.module_utils.tenants import (
 )
 from botocore.exceptions import BotoCoreError, ClientError
 
-T = TypeVar("T")
-R = TypeVar("R")
 DLQ_SETTINGS = {
     "visibility_timeout": 60,
     "message_retention": QUEUE_LIMITS["message_retention"][1],
@@ -178,23 +179,38 @@ MESSAGE_COUNTS = (
 )
 
 
-class Tenants:
+class Tenants(Reconciler):
     """One reconciliation: read in bulk, plan, apply (unless in check mode)."""
 
-    def __init__(self, module: AnsibleAWSModule) -> None:
-        self.module = module
+    ARGUMENTS: ClassVar[dict[str, Any]] = arguments(
+        concurrency=8,
+        tenants={"type": "list", "elements": "dict", "default": []},
+        queue_prefix={"type": "str", "required": True},
+        queue_defaults={"type": "dict", "default": {}},
+        kms_key={"type": "str"},
+        hosted_zones={"type": "dict", "default": {}},
+        allow_delete_nonempty={"type": "bool", "default": False},
+        verify_attributes={"type": "bool", "default": True},
+    )
+    WHAT = "tenant resources"
+    INVALID = "Invalid tenants"
+    TIER = TIER_TAG[1]
+    VALIDATED = ("present", "absent")
+
+    @classmethod
+    def errors(cls, module: Any) -> list[str]:
         params = module.params
-        self.jobs = max(1, params["concurrency"])
-        config = client_config(self.jobs)
-        self.tagging = module.client("resourcegroupstaggingapi", config=config)
-        self.sqs = module.client("sqs", config=config)
-        self.sesv2 = module.client("sesv2", config=config)
-        self.ses = module.client("ses", config=config)
-        self.route53 = module.client("route53", config=config)
-        self.tags = {**params["tags"], TIER_TAG[0]: TIER_TAG[1]}
-        self.prefix = params["queue_prefix"]
-        self.wanted_tenants = [] if params["state"] == "absent" else params["tenants"]
-        self.purge = params["purge"] or params["state"] == "absent"
+        return tenant_errors(params["tenants"], params["queue_prefix"], params["queue_defaults"])
+
+    def __init__(self, module: Any) -> None:
+        super().__init__(module)
+        self.tagging = self.client("resourcegroupstaggingapi")
+        self.sqs = self.client("sqs")
+        self.sesv2 = self.client("sesv2")
+        self.ses = self.client("ses")
+        self.route53 = self.client("route53")
+        self.prefix = self.params["queue_prefix"]
+        self.wanted_tenants = [] if self.absent else self.params["tenants"]
         self.changes: dict[str, list[str]] = {
             k: []
             for k in (
@@ -207,36 +223,16 @@ class Tenants:
                 "records_deleted",
             )
         }
-        self.diff_before: dict[str, Any] = {}
-        self.diff_after: dict[str, Any] = {}
-        self._account: tuple[str, str] | None = None
         self.queue_outputs: dict[str, dict[str, str | None]] = {}
 
     # -- helpers -----------------------------------------------------------------------------
     def fail(self, error: Exception, msg: str) -> None:
         self.module.fail_json_aws(error, msg=msg)
 
-    def parallel(self, what: str, func: Callable[[T], R], items: Iterable[T]) -> list[R]:
-        return parallel(self.module, what, func, items, self.jobs)
-
-    @property
-    def account(self) -> tuple[str, str]:
-        """(partition, account id) of the caller: from an owned queue's ARN, else from STS."""
-        if self._account is None:
-            arn = self.module.client("sts").get_caller_identity()["Arn"]
-            self._account = (arn.split(":")[1], arn.split(":")[4])
-        return self._account
-
     def queue_arn(self, name: str) -> str:
-        partition, account = self.account
+        """From an owned queue's ARN (read), else from STS."""
+        partition, account = self.account()
         return f"arn:{partition}:sqs:{self.module.region}:{account}:{name}"
-
-    def owner_filters(self) -> list[dict[str, Any]]:
-        keys = ("stack", "managed-by", TIER_TAG[0])
-        return [{"Key": k, "Values": [self.tags[k]]} for k in keys if k in self.tags]
-
-    def tag_list(self, extra: dict[str, str], key: str = "Key", value: str = "Value") -> Any:
-        return [{key: k, value: v} for k, v in sorted({**self.tags, **extra}.items())]
 
     # -- read --------------------------------------------------------------------------------
     def read(self) -> None:
@@ -245,21 +241,13 @@ class Tenants:
         self.owned_identities: dict[str, dict[str, str]] = {}
         self.identity_arns: dict[str, str] = {}
         try:
-            pages = self.tagging.get_paginator("get_resources").paginate(
-                TagFilters=self.owner_filters(),
-                ResourceTypeFilters=["sqs", "ses"],
-                ResourcesPerPage=100,
-            )
-            for page in pages:
-                for item in page["ResourceTagMappingList"]:
-                    arn = item["ResourceARN"]
-                    tags = {t["Key"]: t["Value"] for t in item.get("Tags", [])}
-                    if arn.split(":")[2] == "sqs":
-                        self.owned_queues[arn.split(":")[-1]] = tags
-                        self._account = (arn.split(":")[1], arn.split(":")[4])
-                    elif "identity/" in arn:
-                        self.owned_identities[arn.split("/", 1)[1]] = tags
-                        self.identity_arns[arn.split("/", 1)[1]] = arn
+            for arn, tags in tagged_resources(self.tagging, self.owner, "sqs", "ses").items():
+                if arn.split(":")[2] == "sqs":
+                    self.owned_queues[arn.split(":")[-1]] = tags
+                    self._account = (arn.split(":")[1], arn.split(":")[4])
+                elif "identity/" in arn:
+                    self.owned_identities[arn.split("/", 1)[1]] = tags
+                    self.identity_arns[arn.split("/", 1)[1]] = arn
             self.queue_urls: dict[str, str] = {}
             for page in self.sqs.get_paginator("list_queues").paginate(
                 QueueNamePrefix=self.prefix, PaginationConfig={"PageSize": 1000}
@@ -292,7 +280,7 @@ class Tenants:
     # -- queues ------------------------------------------------------------------------------
     def wanted_queues(self) -> dict[str, tuple[dict[str, Any], str | None, dict[str, str]]]:
         """Queue name -> (settings, dead-letter queue name or None, extra tags), DLQs first."""
-        defaults = self.module.params["queue_defaults"]
+        defaults = self.params["queue_defaults"]
         dlqs: dict[str, tuple[dict[str, Any], str | None, dict[str, str]]] = {}
         queues: dict[str, tuple[dict[str, Any], str | None, dict[str, str]]] = {}
         for tenant in self.wanted_tenants:
@@ -316,8 +304,8 @@ class Tenants:
 
     def reconcile_queues(self) -> None:
         wanted = self.wanted_queues()
-        if wanted and not self.module.params["kms_key"]:
-            self.module.fail_json(msg="kms_key is required when a tenant has a queue")
+        if wanted and not self.params["kms_key"]:
+            self.refuse("kms_key is required when a tenant has a queue")
         unlisted = [
             n for n in sorted(wanted) if n in self.queue_urls and n not in self.owned_queues
         ]
@@ -325,16 +313,16 @@ class Tenants:
         for name, tags in zip(
             unlisted, self.parallel("read the tags of", self._queue_tags, unlisted), strict=True
         ):
-            if any(tags.get(f["Key"]) != f["Values"][0] for f in self.owner_filters()):
-                self.module.fail_json(
-                    msg=f"The queue {name} exists but is not tagged as this stack's"
-                    f" ({self.owner_filters()}): delete it, tag it, or change queue_prefix"
+            if not owned_by(tags, self.owner):
+                self.refuse(
+                    f"The queue {name} exists but is not tagged as this stack's"
+                    f" ({tag_filters(self.owner)}): delete it, tag it, or change queue_prefix"
                 )
             self.owned_queues[name] = tags
         doomed = sorted(set(self.owned_queues) - set(wanted)) if self.purge else []
-        verify = self.module.params["verify_attributes"]
+        verify = self.params["verify_attributes"]
         to_read = sorted(set(self.owned_queues) & set(wanted)) if verify else []
-        if not self.module.params["allow_delete_nonempty"]:
+        if not self.params["allow_delete_nonempty"]:
             to_read += doomed
         state = dict(
             zip(
@@ -348,12 +336,12 @@ class Tenants:
         for name, (settings, dlq, extra) in wanted.items():
             arn = self.queue_arn(name)
             dlq_arn = self.queue_arn(dlq) if dlq else None
-            attributes = queue_attributes(settings, self.module.params["kms_key"], arn, dlq_arn)
+            attributes = queue_attributes(settings, self.params["kms_key"], arn, dlq_arn)
             tags = {**self.tags, **extra, CONFIG_TAG: config_digest(attributes)}
             self.queue_outputs[name] = {"queue_arn": arn, "dead_letter_arn": dlq_arn}
             if name not in self.owned_queues:
                 creates.append((name, attributes, tags))
-                self.diff_after[f"queue {name}"] = attributes
+                self.after[f"queue {name}"] = attributes
                 continue
             # A queue that no longer has a dead-letter queue loses its redrive policy ("" removes
             # it): the wanted attributes cannot say so, they just leave RedrivePolicy out.
@@ -368,20 +356,21 @@ class Tenants:
                     changed["RedrivePolicy"] = ""
             else:
                 changed, before = {}, {}
-            tag_changes = {k: v for k, v in tags.items() if self.owned_queues[name].get(k) != v}
-            if changed or tag_changes:
-                updates.append((name, changed, tag_changes))
-                self.diff_before[f"queue {name}"] = {
+            retag = tag_changes(self.owned_queues[name], tags)
+            if changed or retag:
+                updates.append((name, changed, retag))
+                self.before[f"queue {name}"] = {
                     **{k: before.get(k, "(not read)" if not verify else "") for k in changed},
-                    **{f"tag:{k}": self.owned_queues[name].get(k, "") for k in tag_changes},
+                    **{
+                        f"tag:{k}": v
+                        for k, v in tags_before(self.owned_queues[name], retag).items()
+                    },
                 }
-                self.diff_after[f"queue {name}"] = {
+                self.after[f"queue {name}"] = {
                     **changed,
-                    **{f"tag:{k}": v for k, v in tag_changes.items()},
+                    **{f"tag:{k}": v for k, v in retag.items()},
                 }
-        for name in doomed:
-            self.diff_before[f"queue {name}"] = "present"
-            self.diff_after[f"queue {name}"] = "deleted"
+        self.diff_deleted(f"queue {name}" for name in doomed)
         self.changes["queues_created"] = [c[0] for c in creates]
         self.changes["queues_updated"] = [u[0] for u in updates]
         self.changes["queues_deleted"] = doomed
@@ -407,8 +396,8 @@ class Tenants:
         holding = {name: count for name, count in holding.items() if count}
         if holding:
             listed = ", ".join(f"{n} ({c} messages)" for n, c in sorted(holding.items()))
-            self.module.fail_json(
-                msg=f"Refusing to delete queues that still hold messages: {listed}. Drain them, or"
+            self.refuse(
+                f"Refusing to delete queues that still hold messages: {listed}. Drain them, or"
                 " set allow_delete_nonempty (aws_tenants_delete_nonempty_queues) to delete them"
                 " with their messages. Nothing was changed."
             )
@@ -446,17 +435,12 @@ class Tenants:
         retag = sorted(
             d
             for d in set(wanted) & set(self.owned_identities)
-            if any(
-                self.owned_identities[d].get(k) != v
-                for k, v in {**self.tags, "tenant": wanted[d]}.items()
-            )
+            if tag_changes(self.owned_identities[d], {**self.tags, "tenant": wanted[d]})
         )
         self.doomed_domains = sorted(set(self.owned_identities) - set(wanted)) if self.purge else []
         for domain in creates:
-            self.diff_after[f"ses {domain}"] = "verifying (DKIM)"
-        for domain in self.doomed_domains:
-            self.diff_before[f"ses {domain}"] = "present"
-            self.diff_after[f"ses {domain}"] = "deleted"
+            self.after[f"ses {domain}"] = "verifying (DKIM)"
+        self.diff_deleted(f"ses {domain}" for domain in self.doomed_domains)
         self.changes["identities_created"] = creates
         self.changes["identities_deleted"] = self.doomed_domains
         if retag:
@@ -470,17 +454,17 @@ class Tenants:
     def _create_identity(self, domain: str, tenant: str) -> None:
         try:
             self.sesv2.create_email_identity(
-                EmailIdentity=domain, Tags=self.tag_list({"tenant": tenant})
+                EmailIdentity=domain, Tags=tag_list({**self.tags, "tenant": tenant})
             )
         except is_boto3_error_code("AlreadyExistsException") as e:
             raise Refusal(
                 f"The SES identity {domain} exists but is not tagged as this stack's"
-                f" ({self.owner_filters()}): delete it or tag it, then re-run"
+                f" ({tag_filters(self.owner)}): delete it or tag it, then re-run"
             ) from e
 
     def _tag_identity(self, domain: str, tenant: str) -> None:
         self.sesv2.tag_resource(
-            ResourceArn=self.identity_arns[domain], Tags=self.tag_list({"tenant": tenant})
+            ResourceArn=self.identity_arns[domain], Tags=tag_list({**self.tags, "tenant": tenant})
         )
 
     def delete_identities(self) -> None:
@@ -519,8 +503,8 @@ class Tenants:
         return zones
 
     def reconcile_records(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        zones = self.module.params["hosted_zones"]
-        if not zones and self.module.params["state"] == "absent" and self.owned_identities:
+        zones = self.params["hosted_zones"]
+        if not zones and self.params["state"] == "absent" and self.owned_identities:
             zones = self.public_zones()
         wanted = self.wanted_domains()
         existing = sorted(
@@ -594,43 +578,13 @@ class Tenants:
             if tenant.get("domain") in status:
                 entry.update(domain=tenant["domain"], **status[tenant["domain"]])
             tenants[tenant["name"]] = entry
-        changed = any(self.changes.values())
-        result = {
-            "changed": changed,
-            "tenants": tenants,
-            "changes": {k: v for k, v in self.changes.items() if v},
-            "external_records": external,
-        }
-        if self.module._diff and changed:
-            result["diff"] = {"before": self.diff_before, "after": self.diff_after}
-        return result
+        return self.result(
+            any(self.changes.values()), self.changes, tenants=tenants, external_records=external
+        )
 
 
 def main() -> None:
-    module = AnsibleAWSModule(
-        argument_spec={
-            "tenants": {"type": "list", "elements": "dict", "default": []},
-            "tags": {"type": "dict", "required": True},
-            "queue_prefix": {"type": "str", "required": True},
-            "queue_defaults": {"type": "dict", "default": {}},
-            "kms_key": {"type": "str"},
-            "hosted_zones": {"type": "dict", "default": {}},
-            "purge": {"type": "bool", "default": True},
-            "allow_delete_nonempty": {"type": "bool", "default": False},
-            "concurrency": {"type": "int", "default": 8},
-            "verify_attributes": {"type": "bool", "default": True},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        },
-        supports_check_mode=True,
-    )
-    if not module.params["tags"].get("stack"):
-        module.fail_json(msg="tags.stack is required: the stack's tenant resources are found by it")
-    errors = tenant_errors(
-        module.params["tenants"], module.params["queue_prefix"], module.params["queue_defaults"]
-    )
-    if errors:
-        module.fail_json(msg="Invalid tenants: " + "; ".join(errors), errors=errors)
-    module.exit_json(**Tenants(module).run())
+    Tenants.main()
 
 
 if __name__ == "__main__":
