@@ -128,6 +128,8 @@ def test_sshd_dev_sec_options_and_banner(host: Host, address: str, ephemeral_dir
     assert config["loglevel"] == "VERBOSE"
     assert config["permittunnel"] == "no"
     assert config["banner"] == "/etc/issue.net"
+    # sshd -T prints one line per allowed group.
+    assert "allowgroups estate-admins" in host.check_output("sshd -T").splitlines()
     assert "Authorised access only" in host.file("/etc/issue").content_string
     refused = _ssh(address, ephemeral_dir / "alice_ed25519", "root", "true")
     assert "Authorised access only" in refused.stderr, "the banner comes before authentication"
