@@ -1,4 +1,4 @@
-"""The emulator launcher (tools/emulator/emulator.py): start/stop/status and its state files."""
+"""The emulator launcher (lab/emulator/emulator.py): start/stop/status and its state files."""
 
 from __future__ import annotations
 
@@ -215,7 +215,7 @@ def test_failed_start_prints_the_log_tail(tmp_path: Path, unused_port: int) -> N
 
 @pytest.mark.parametrize("address", ["0.0.0.0", "::"])
 def test_binding_to_all_interfaces_is_refused(address: str, tmp_path: Path) -> None:
-    launcher = Path(__file__).resolve().parents[2] / "tools/emulator/emulator.py"
+    launcher = Path(__file__).resolve().parents[2] / "lab/emulator/emulator.py"
     result = subprocess.run(
         [sys.executable, str(launcher), "status", "--state-dir", str(tmp_path)],
         env=os.environ | {"ESTATE_EMULATOR_HOST": address},
