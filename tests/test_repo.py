@@ -174,6 +174,36 @@ def test_the_lab_switch_is_read_in_one_place() -> None:
     assert readers == sorted(["group_vars/all/lab.yml", *inventories])
 
 
+def test_the_lab_resolves_from_its_home_through_ansible_cfg() -> None:
+    """The lab lives under lab/: ansible.cfg's roles_path finds its role (with every entry point
+    the playbooks call) and its collections_path the estate.lab filters, beside estate.aws."""
+    role = subprocess.run(
+        [str(BIN / "ansible-doc"), "-t", "role", "--json", "lab"],
+        cwd=REPO,
+        env=ansible_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    entry_points = json.loads(role.stdout)["lab"]["entry_points"]
+    assert {"main", "lb", "destroy", "hosts_check"} <= entry_points.keys()
+    expr = (
+        "{{ ['10.89.0.0/24' | estate.lab.lab_overlaps('10.89.0.0/16'),"
+        " {} | estate.aws.bind_zones('', '')] }}"
+    )
+    proc = subprocess.run(
+        [str(BIN / "ansible"), "localhost", "-m", "ansible.builtin.debug", "-a", f"msg={expr}"],
+        cwd=REPO,
+        env=ansible_env({"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "json"}),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    msg = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]["msg"]
+    assert msg == [True, []]
+    assert not (REPO / "roles" / "lab").exists() and not (REPO / "tools" / "emulator").exists()
+
+
 MODULES = sorted((REPO / "collections/ansible_collections/estate/aws/plugins/modules").glob("*.py"))
 
 
