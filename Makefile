@@ -11,6 +11,8 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 EMULATOR_PORT ?= 5055
+# The embedded AWS emulator's launcher; everything only TARGET=local needs lives under lab/.
+EMULATOR := lab/emulator/emulator.py
 EMULATOR_ENV := .local/emulator.env
 INVENTORY := inventories/$(STACK)
 PLAYBOOK_ARGS ?=
@@ -101,10 +103,10 @@ lock: ## re-resolve requirements.in into the fully pinned requirements.txt
 	rm -rf .local/lockvenv
 
 emulator: $(STAMP) ## start the embedded AWS emulator (moto server) in the background
-	@$(BIN)/python tools/emulator/emulator.py start --port $(EMULATOR_PORT) --state-dir .local
+	@$(BIN)/python $(EMULATOR) start --port $(EMULATOR_PORT) --state-dir .local
 
 emulator-stop: ## stop the embedded AWS emulator
-	@$(BIN)/python tools/emulator/emulator.py stop --state-dir .local
+	@$(BIN)/python $(EMULATOR) stop --state-dir .local
 
 deploy: setup apt-extra $(TARGET_DEPS) ## provision STACK, configure its hosts, smoke-check, print a summary
 	$(PLAY) playbooks/site.yml $(PLAYBOOK_ARGS)

@@ -1,6 +1,6 @@
 """Shared fixtures of the whole suite.
 
-``emulator`` (session scope) starts the project's embedded AWS emulator (tools/emulator/emulator.py)
+``emulator`` (session scope) starts the project's embedded AWS emulator (lab/emulator/emulator.py)
 on a free loopback port with a temporary state directory, exports its environment into
 ``os.environ`` (so ``ansible-playbook`` and other subprocesses reach it; tests may also pass
 ``env={**os.environ, **emulator.env}`` explicitly) and stops it at the end of the session, whatever
@@ -24,7 +24,7 @@ import pytest
 from support.schedule import Entry, arrange
 
 REPO = Path(__file__).resolve().parents[1]
-LAUNCHER = REPO / "tools" / "emulator" / "emulator.py"
+LAUNCHER = REPO / "lab" / "emulator" / "emulator.py"
 LAUNCH_TIMEOUT_S = 60
 
 

@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -107,10 +108,100 @@ def test_every_stack_links_the_shared_group_vars() -> None:
 
 
 def test_no_stack_names_inside_roles() -> None:
-    for path in Path(REPO / "roles").rglob("*.yml"):
+    for path in [*(REPO / "roles").rglob("*.yml"), *(REPO / "lab" / "roles").rglob("*.yml")]:
         text = path.read_text()
         for stack in STACKS:
             assert not re.search(rf"\b{stack}\b", text), f"{path} names stack {stack}"
+
+
+def yaml_vars(paths: list[Path]) -> dict[str, tuple[Path, Any]]:
+    """{variable: (file, value)} of the YAML files PATHS."""
+    found: dict[str, tuple[Path, Any]] = {}
+    for path in paths:
+        for name, value in (yaml.safe_load(path.read_text()) or {}).items():
+            found[name] = (path, value)
+    return found
+
+
+def test_role_defaults_are_not_restated_in_the_shared_group_vars() -> None:
+    """A default lives in its role's defaults/main.yml only: the top-level group_vars hold
+    estate-wide settings, and a role variable there only when it differs from the role's own
+    default (the lab's kept tag prefixes)."""
+    shared = yaml_vars(sorted((REPO / "group_vars" / "all").glob("*.yml")))
+    defaults = yaml_vars(
+        sorted(
+            [*REPO.glob("roles/*/defaults/main.yml"), *REPO.glob("lab/roles/*/defaults/main.yml")]
+        )
+    )
+    restated = sorted(
+        f"{name} ({shared[name][0].name} = {defaults[name][0].parent.parent.name}'s default)"
+        for name in shared.keys() & defaults.keys()
+        if shared[name][1] == defaults[name][1]
+    )
+    assert not restated, f"delete from group_vars/all: {restated}"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_dynamic_inventory_agrees_with_the_stack(stack: str) -> None:
+    """inventories/<stack>/aws_ec2.yml repeats the stack's region and name (an inventory plugin
+    cannot read group_vars): they must be stack.yml's, and the files otherwise the same."""
+    source = yaml.safe_load((REPO / "inventories" / stack / "aws_ec2.yml").read_text())
+    data = yaml.safe_load(
+        (REPO / "inventories" / stack / "group_vars" / "all" / "stack.yml").read_text()
+    )
+    shared = yaml.safe_load((REPO / "group_vars" / "all" / "main.yml").read_text())
+    assert source["regions"] == [data["stack_region"]], "regions: is not stack_region"
+    assert source["filters"]["tag:stack"] == data["stack_name"] == stack
+    assert source["filters"]["tag:managed-by"] == shared["estate_managed_by"]
+    reference = yaml.safe_load((REPO / "inventories" / STACKS[0] / "aws_ec2.yml").read_text())
+    for per_stack in (source, reference):
+        per_stack.pop("regions")
+        per_stack["filters"].pop("tag:stack")
+    assert source == reference, f"{stack}/aws_ec2.yml differs from {STACKS[0]}'s beyond its stack"
+
+
+def test_the_lab_switch_is_read_in_one_place() -> None:
+    """ESTATE_TARGET (the emulator's env file sets it) becomes estate_lab_enabled in
+    group_vars/all/lab.yml; production roles and playbooks use that switch, never the variable
+    (the dynamic inventories, which cannot see group_vars, and lab/ itself aside)."""
+    readers = sorted(
+        str(path.relative_to(REPO))
+        for top in ("roles", "playbooks", "group_vars", "collections", "inventories")
+        for path in (REPO / top).rglob("*")
+        if path.is_file() and "ESTATE_TARGET" in path.read_text(errors="ignore")
+    )
+    inventories = [f"inventories/{stack}/aws_ec2.yml" for stack in sorted(STACKS)]
+    assert readers == sorted(["group_vars/all/lab.yml", *inventories])
+
+
+def test_the_lab_resolves_from_its_home_through_ansible_cfg() -> None:
+    """The lab lives under lab/: ansible.cfg's roles_path finds its role (with every entry point
+    the playbooks call) and its collections_path the estate.lab filters, beside estate.aws."""
+    role = subprocess.run(
+        [str(BIN / "ansible-doc"), "-t", "role", "--json", "lab"],
+        cwd=REPO,
+        env=ansible_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    entry_points = json.loads(role.stdout)["lab"]["entry_points"]
+    assert {"main", "lb", "destroy", "hosts_check"} <= entry_points.keys()
+    expr = (
+        "{{ ['10.89.0.0/24' | estate.lab.lab_overlaps('10.89.0.0/16'),"
+        " {} | estate.aws.bind_zones('', '')] }}"
+    )
+    proc = subprocess.run(
+        [str(BIN / "ansible"), "localhost", "-m", "ansible.builtin.debug", "-a", f"msg={expr}"],
+        cwd=REPO,
+        env=ansible_env({"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "json"}),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    msg = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]["msg"]
+    assert msg == [True, []]
+    assert not (REPO / "roles" / "lab").exists() and not (REPO / "tools" / "emulator").exists()
 
 
 MODULES = sorted((REPO / "collections/ansible_collections/estate/aws/plugins/modules").glob("*.py"))

@@ -1,4 +1,4 @@
-"""The emulator launcher (tools/emulator/emulator.py): start/stop/status and its state files."""
+"""The emulator launcher (lab/emulator/emulator.py): start/stop/status and its state files."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PATCHES_DIR = REPO / "tools" / "emulator" / "patches"
+EMULATOR_DIR = REPO / "lab" / "emulator"
+PATCHES_DIR = EMULATOR_DIR / "patches"
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -194,7 +195,7 @@ def test_reset_drops_resources(emulator: Any, launched: Launched) -> None:
 
 def test_failed_start_prints_the_log_tail(tmp_path: Path, unused_port: int) -> None:
     copy = tmp_path / "emulator"
-    shutil.copytree(REPO / "tools" / "emulator", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(EMULATOR_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
     broken = "def apply() -> None:\n    raise RuntimeError('broken patch for the test')\n"
     (copy / "patches" / "zz_broken.py").write_text(broken)
     state_dir = tmp_path / "state"
@@ -215,7 +216,7 @@ def test_failed_start_prints_the_log_tail(tmp_path: Path, unused_port: int) -> N
 
 @pytest.mark.parametrize("address", ["0.0.0.0", "::"])
 def test_binding_to_all_interfaces_is_refused(address: str, tmp_path: Path) -> None:
-    launcher = Path(__file__).resolve().parents[2] / "tools/emulator/emulator.py"
+    launcher = EMULATOR_DIR / "emulator.py"
     result = subprocess.run(
         [sys.executable, str(launcher), "status", "--state-dir", str(tmp_path)],
         env=os.environ | {"ESTATE_EMULATOR_HOST": address},

@@ -1,4 +1,4 @@
-"""Each patch of tools/emulator/patches, proved through boto3 and, where the moto bug showed
+"""Each patch of lab/emulator/patches, proved through boto3 and, where the moto bug showed
 through an Ansible module, through real ansible-playbook runs of that module (second run and
 ``--check`` on the converged state must report no change)."""
 

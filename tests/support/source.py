@@ -10,6 +10,7 @@ from types import ModuleType
 from support.playbook import REPO
 
 PLUGINS = "collections/ansible_collections/estate/aws/plugins"
+LAB_PLUGINS = "lab/collections/ansible_collections/estate/lab/plugins"
 
 
 # The collection's plugins import its module_utils as Ansible loads them
@@ -36,3 +37,8 @@ def load_source(relative: str) -> ModuleType:
 def load_plugin(relative: str) -> ModuleType:
     """A plugin of the estate.aws collection: RELATIVE is e.g. "filter/compute.py"."""
     return load_source(f"{PLUGINS}/{relative}")
+
+
+def load_lab_plugin(relative: str) -> ModuleType:
+    """A plugin of the local lab's estate.lab collection: RELATIVE is e.g. "filter/lab.py"."""
+    return load_source(f"{LAB_PLUGINS}/{relative}")

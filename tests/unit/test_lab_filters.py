@@ -9,12 +9,14 @@ import threading
 from typing import Any
 
 import pytest
-from support.source import load_plugin, load_source
+from support.source import load_lab_plugin, load_plugin, load_source
 
-lab = load_plugin("filter/lab.py")
+lab = load_lab_plugin("filter/lab.py")
+bind = load_plugin("filter/bind.py")
+deploy_summary = load_plugin("filter/summary.py")
 compute = load_plugin("filter/compute.py")
 network = load_plugin("filter/network.py")
-relay = load_source("roles/lab/files/relay.py")
+relay = load_source("lab/roles/lab/files/relay.py")
 
 ALB = "arn:alb/uat"
 TG = "arn:tg/uat-web"
@@ -211,7 +213,7 @@ def test_route53_record_sets_become_bind_zones() -> None:
             {"name": "lb.withcubed.internal.", "type": "A", "alias_target": {"dns_name": "x.elb"}},
         ]
     }
-    zones = lab.bind_zones(sets, "ns1.withcubed.internal", "10.3.63.5")
+    zones = bind.bind_zones(sets, "ns1.withcubed.internal", "10.3.63.5")
     assert zones == [
         {
             "name": "withcubed.internal",
@@ -288,5 +290,5 @@ def test_rds_instances_become_lab_databases_without_credentials() -> None:
     assert lab.lab_database({"engine": "sqlserver-ex"}, "x", "x")["server"] == ""
     summary = lab.lab_database_summary(item, {"t-akb-db-akb-portal": "10.89.3.4"})
     assert summary["address"] == "10.89.3.4" and "password" not in summary
-    line = lab.summary_line({"key": "akb-portal", "value": summary}, "database")
+    line = deploy_summary.summary_line({"key": "akb-portal", "value": summary}, "database")
     assert line.split()[-2:] == ["10.89.3.4", "(akb-portal.x.ap-southeast-2.rds.amazonaws.com)"]

@@ -4,7 +4,7 @@ Every module in this package corrects one place where moto (pinned in requiremen
 differently from AWS for the modules the project uses. Each module documents the moto behaviour,
 what AWS does and how the patch fixes it, and exposes ``apply()``; ``apply()`` is idempotent.
 ``apply_all()`` applies every module of the package in name order, before moto serves a request.
-The table of patches, with the tests that prove them, is in tools/emulator/README.md.
+The table of patches, with the tests that prove them, is in lab/emulator/README.md.
 """
 
 from __future__ import annotations

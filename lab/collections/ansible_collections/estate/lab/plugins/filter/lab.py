@@ -1,10 +1,10 @@
 # Copyright: contributors to the aws-estates repository
 # SPDX-License-Identifier: MIT-0
-"""Filters of the local lab (roles/lab): how an emulated load balancer is served by a real one.
+"""Filters of the local lab (lab/roles/lab): how an emulated load balancer is served by a real one.
 
-``estate.aws.lab_lb_site``::
+``estate.lab.lab_lb_site``::
 
-    {{ alb | estate.aws.lab_lb_site(target_groups, backing) }}
+    {{ alb | estate.lab.lab_lb_site(target_groups, backing) }}
 
 ``alb`` is one ``amazon.aws.elb_application_lb_info`` load balancer (listeners and rules
 included), ``target_groups`` the ``community.aws.elb_target_group_info`` result with target health
@@ -14,18 +14,16 @@ template renders: one server block per listener and host rule, one upstream per 
 the backed targets that are registered and not draining. A target nothing backs (a partner host
 across a VPN) is listed under ``unbacked`` and never contacted.
 
-``estate.aws.lab_host``, ``lab_containers``, ``lab_addresses``: an instance as a lab host item, a
+``estate.lab.lab_host``, ``lab_containers``, ``lab_addresses``: an instance as a lab host item, a
 stack's lab containers of one kind (by their labels), the containers' addresses on the lab network.
 
-``estate.aws.lab_database``: an ``rds_instance_info`` instance as the lab's database item (the
+``estate.lab.lab_database``: an ``rds_instance_info`` instance as the lab's database item (the
 container that serves it, the server kind for its engine, its endpoint and the master secret's
 name).
 
-``estate.aws.bind_zones``: Route53 record sets as the dns_server role's zones.
+``estate.lab.lab_overlaps``: whether two CIDRs overlap (the lab network and the stack's VPC).
 
-``estate.aws.lab_overlaps``: whether two CIDRs overlap (the lab network and the stack's VPC).
-
-``estate.aws.lab_container_name``: a container name from an AWS name (podman allows
+``estate.lab.lab_container_name``: a container name from an AWS name (podman allows
 ``[a-zA-Z0-9][a-zA-Z0-9_.-]*``). Stdlib only.
 """
 
@@ -183,49 +181,6 @@ def lab_database_summary(database: dict[str, Any], addresses: dict[str, str]) ->
     }
 
 
-def bind_zones(
-    record_sets: dict[str, list[dict[str, Any]]], nameserver: Any, nameserver_address: Any
-) -> list[dict[str, Any]]:
-    """Route53 zones as ``dns_server_zones``: {zone name: its record sets (route53_info,
-    snake_case or CamelCase)} -> zones whose
-    records are the A, AAAA, CNAME, TXT, MX and SRV sets with values (aliases, SOA and NS are
-    Route53's own), served with ``nameserver`` (a name inside the zone is given its address)."""
-    zones = []
-    for zone_name, sets in sorted((record_sets or {}).items()):
-        zone = _text(zone_name).rstrip(".")
-        records: list[dict[str, Any]] = []
-        for record_set in sets or []:
-            kind = _text(record_set.get("type") or record_set.get("Type"))
-            if kind not in ("A", "AAAA", "CNAME", "TXT", "MX", "SRV"):
-                continue
-            name = _text(record_set.get("name") or record_set.get("Name")).rstrip(".")
-            name = name.replace("\\052", "*")
-            relative = "@" if name == zone else name.removesuffix("." + zone)
-            values = record_set.get("resource_records") or record_set.get("ResourceRecords")
-            for value in values or []:
-                records.append(
-                    {
-                        "name": relative,
-                        "type": kind,
-                        "value": _text(value.get("value") or value.get("Value")),
-                        "ttl": int(record_set.get("ttl") or record_set.get("TTL") or 300),
-                    }
-                )
-        ns = _text(nameserver).rstrip(".")
-        if ns.endswith("." + zone) and not any(
-            r["name"] == ns.removesuffix("." + zone) for r in records
-        ):
-            records.append(
-                {
-                    "name": ns.removesuffix("." + zone),
-                    "type": "A",
-                    "value": _text(nameserver_address),
-                }
-            )
-        zones.append({"name": zone, "nameservers": [ns + "."], "records": records})
-    return zones
-
-
 def _inside(address: Any, subnet: Any) -> bool:
     try:
         return ipaddress.ip_address(_text(address)) in ipaddress.ip_network(
@@ -239,15 +194,6 @@ def lab_outside(hosts: dict[str, Any], subnet: Any) -> list[str]:
     """The hosts ({name: address}) whose address is not in the lab's subnet: the ones a lab play
     must not connect to (an address the emulator made up, or none)."""
     return sorted(name for name, address in (hosts or {}).items() if not _inside(address, subnet))
-
-
-def summary_line(item: dict[str, Any], kind: Any) -> str:
-    """One line of the deploy summary: ``kind  name  address`` (a lab database: its container's
-    address and the endpoint it answers for)."""
-    value = item.get("value")
-    if isinstance(value, dict):
-        value = f"{_text(value.get('address')) or '-'} ({_text(value.get('endpoint'))})"
-    return f"{_text(kind):<14} {_text(item.get('key')):<32} {_text(value) or '-'}"
 
 
 def lab_overlaps(first: Any, second: Any) -> bool:
@@ -382,9 +328,7 @@ class FilterModule:
             "lab_addresses": lab_addresses,
             "lab_with_address": lab_with_address,
             "lab_backing": lab_backing,
-            "bind_zones": bind_zones,
             "lab_outside": lab_outside,
-            "summary_line": summary_line,
             "lab_lb_summary": lab_lb_summary,
             "lab_database": lab_database,
             "lab_database_summary": lab_database_summary,
