@@ -36,7 +36,8 @@ VPN = "aws_network_vpn"
 REGION = "stack_region"
 
 TIERS = ("public", "private", "database")
-MIN_PREFIX, MAX_PREFIX = 16, 28
+MIN_PREFIX = 16
+MAX_PREFIX = 28
 PROTO_NAMES = ("tcp", "udp", "icmp", "all", "-1")
 PORTLESS_PROTOS = ("all", "-1", "icmp", "1", "58")
 SOURCES = ("cidr_ip", "cidr_ipv6", "group_name")
