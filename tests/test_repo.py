@@ -226,7 +226,10 @@ def test_module_documentation_is_yaml(module: Path) -> None:
 
 
 # Paths the docs and comments name, relative to the repo root, by their first directory.
-PATH_ROOTS = "apps|benchmarks|collections|docs|group_vars|inventories|lab|molecule|playbooks|roles|tests|tools"
+PATH_ROOTS = (
+    "apps|benchmarks|collections|docs|group_vars|inventories|lab|molecule|playbooks|roles|tests"
+    "|tools"
+)
 # A templated path (`roles/aws_{tier}`, `inventories/<stack>/`) is not checked.
 REPO_PATH = re.compile(rf"(?<![\w./-])((?:{PATH_ROOTS})/[\w./-]*+)(?![{{<*$\[])")
 MARKDOWN_LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
